@@ -59,8 +59,8 @@ _SKLEARN_SINGULAR_MESSAGE = (
 def _check_shape(param, param_shape, name):
     if param.shape != param_shape:
         raise ValueError(
-            "The parameter '%s' should have the shape of %s, but got %s"
-            % (name, param_shape, param.shape)
+            f"The parameter '{name}' should have the shape of {param_shape}, "
+            f"but got {param.shape}"
         )
 
 
@@ -70,14 +70,14 @@ def _check_weights(weights, n_components):
     if np.any(weights < 0.0) or np.any(weights > 1.0):
         raise ValueError(
             "The parameter 'weights' should be in the range "
-            "[0, 1], but got max value %.5f, min value %.5f"
-            % (np.min(weights), np.max(weights))
+            f"[0, 1], but got max value {np.min(weights):.5f}, "
+            f"min value {np.max(weights):.5f}"
         )
     atol = 1e-6 if weights.dtype == np.float32 else 1e-8
     if not np.allclose(float(np.abs(1.0 - np.sum(weights))), 0.0, atol=atol):
         raise ValueError(
-            "The parameter 'weights' should be normalized, but got sum(weights) = %.5f"
-            % np.sum(weights)
+            "The parameter 'weights' should be normalized, "
+            f"but got sum(weights) = {np.sum(weights):.5f}"
         )
     return weights
 
@@ -101,10 +101,10 @@ def _check_precisions(precisions, covariance_type, n_components, n_features):
         "diag": (n_components, n_features),
         "spherical": (n_components,),
     }
-    _check_shape(precisions, shapes[covariance_type], "%s precision" % covariance_type)
+    _check_shape(precisions, shapes[covariance_type], f"{covariance_type} precision")
     if covariance_type in ("diag", "spherical"):
         if np.any(precisions <= 0.0):
-            raise ValueError("'%s precision' should be positive" % covariance_type)
+            raise ValueError(f"'{covariance_type} precision' should be positive")
     else:
         mats = precisions[None] if covariance_type == "tied" else precisions
         for mat in mats:
@@ -112,8 +112,8 @@ def _check_precisions(precisions, covariance_type, n_components, n_features):
                 np.all(np.isclose(mat, mat.T)) and np.all(np.linalg.eigvalsh(mat) > 0)
             ):
                 raise ValueError(
-                    "'%s precision' should be symmetric, positive-definite"
-                    % covariance_type
+                    f"'{covariance_type} precision' should be symmetric, "
+                    "positive-definite"
                 )
     return precisions
 
@@ -170,7 +170,8 @@ def _precision_cholesky_tied(covariances, iteration=-1, float32=False):
 def _precision_cholesky_diag(covariances, iteration=-1, float32=False):
     if np.any(covariances <= 0.0):
         bad = np.argwhere(covariances <= 0.0)[0]
-        raise _singular_error(bad[0], iteration, float(covariances[tuple(bad)]), float32)
+        min_value = float(covariances[tuple(bad)])
+        raise _singular_error(bad[0], iteration, min_value, float32)
     return 1.0 / np.sqrt(covariances)
 
 
@@ -1259,8 +1260,8 @@ default='kmeans'
         check_is_fitted(self)
         if n_samples < 1:
             raise ValueError(
-                "Invalid value for 'n_samples': %d . The sampling requires at "
-                "least one sample." % (self.n_components)
+                f"Invalid value for 'n_samples': {self.n_components} . The "
+                "sampling requires at least one sample."
             )
         _, n_features = self.means_.shape
         rng = check_random_state(self.random_state)
@@ -1354,21 +1355,21 @@ default='kmeans'
     # ------------------------------------------------------------ verbose
     def _print_verbose_msg_init_beg(self, n_init):
         if self.verbose == 1:
-            print("Initialization %d" % n_init)
+            print(f"Initialization {n_init}")
         elif self.verbose >= 2:
-            print("Initialization %d" % n_init)
+            print(f"Initialization {n_init}")
             self._init_prev_time = time()
             self._iter_prev_time = self._init_prev_time
 
     def _print_verbose_msg_iter_end(self, n_iter, diff_ll):
         if n_iter % self.verbose_interval == 0:
             if self.verbose == 1:
-                print("  Iteration %d" % n_iter)
+                print(f"  Iteration {n_iter}")
             elif self.verbose >= 2:
                 cur_time = time()
                 print(
-                    "  Iteration %d\t time lapse %.5fs\t ll change %.5f"
-                    % (n_iter, cur_time - self._iter_prev_time, diff_ll)
+                    f"  Iteration {n_iter}\t time lapse "
+                    f"{cur_time - self._iter_prev_time:.5f}s\t ll change {diff_ll:.5f}"
                 )
                 self._iter_prev_time = cur_time
 
