@@ -1,0 +1,233 @@
+"""Figures of fits and comparisons (matplotlib, Agg backend, PNG).
+
+Each ``plot_*`` function returns a :class:`~matplotlib.figure.Figure`;
+:func:`save_figure` writes it atomically and closes it. Scatter plots switch
+to small rasterized markers for large data, so no figure holds a million
+vector points.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Ellipse  # noqa: E402
+
+from .io import atomic_path  # noqa: E402
+
+__all__ = [
+    "plot_confusion",
+    "plot_ellipses",
+    "plot_labelings",
+    "plot_log_likelihood",
+    "plot_mixing_convergence",
+    "plot_model_selection",
+    "plot_stability_summary",
+    "plot_uncertainty",
+    "save_figure",
+]
+
+_LARGE = 20_000
+
+
+def save_figure(fig, path, dpi=110):
+    """Save ``fig`` to ``path`` atomically (PNG without a timestamp) and close it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+
+
+def _scatter(ax, Y, **kwargs):
+    n = len(Y)
+    size = 12 if n <= 2_000 else (4 if n <= _LARGE else 0.5)
+    kwargs.setdefault("s", size)
+    kwargs.setdefault("linewidths", 0)
+    return ax.scatter(Y[:, 0], Y[:, 1], rasterized=n > _LARGE, **kwargs)
+
+
+def plot_mixing_convergence(history_weights, title="Convergence of mixing proportions"):
+    """The notebook's plot: each mixing proportion against the iteration.
+
+    ``history_weights`` has one row per iteration, row 0 the initialisation.
+    """
+    w = np.asarray(history_weights)
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for k in range(w.shape[1]):
+        ax.plot(np.arange(len(w)), w[:, k], label=f"pi {k}")
+    ax.set(title=title, xlabel="Iteration (0 = initialisation)", ylabel="pi value")
+    ax.legend(ncol=max(1, w.shape[1] // 8))
+    fig.tight_layout()
+    return fig
+
+
+def plot_log_likelihood(traces):
+    """Mean log-likelihood per iteration for each fit, marking where each stopped.
+
+    Parameters
+    ----------
+    traces : dict
+        ``name -> (lower_bounds, converged)``; ``lower_bounds[i]`` is the mean
+        log-likelihood evaluated in iteration ``i + 1`` (scikit-learn's
+        ``lower_bounds_``).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    final = max(tr[-1] for tr, _ in traces.values())
+    for (name, (trace, converged)), style in zip(traces.items(), ["-", "--", ":"], strict=False):
+        it = np.arange(1, len(trace) + 1)
+        how = "converged" if converged else "not converged"
+        label = f"{name}: {len(trace)} it., {how}, final {trace[-1]:.6f}"
+        axes[0].plot(it, trace, style, marker=".", label=label)
+        gap = np.maximum(final - np.asarray(trace), 1e-16)
+        axes[1].semilogy(it, gap, style, marker=".", label=name)
+    axes[0].set(xlabel="Iteration", ylabel="Mean log-likelihood", title="Trace")
+    axes[1].set(
+        xlabel="Iteration",
+        ylabel="Gap to the best final value",
+        title="Distance to the best optimum reached",
+    )
+    axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_labelings(Y, panels, title="Clustering results on the UMAP projection"):
+    """Side-by-side scatter plots of labelings with shared colours.
+
+    ``panels`` maps a panel title to labels; the caller makes the label codes
+    consistent (e.g. with :func:`emgmm.compare.relabel`).
+    """
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 5), sharex=True, sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, (name, labels) in zip(axes, panels.items(), strict=True):
+        _scatter(ax, Y, c=labels, cmap="tab10" if labels.max() < 10 else "tab20")
+        ax.set_title(name)
+        ax.set_xlabel("UMAP 1")
+    axes[0].set_ylabel("UMAP 2")
+    fig.suptitle(title, fontsize=14)
+    fig.tight_layout()
+    return fig
+
+
+def _full_covariances(cov, covariance_type, n_components, n_features):
+    if covariance_type == "full":
+        return cov
+    if covariance_type == "tied":
+        return np.repeat(cov[None], n_components, axis=0)
+    if covariance_type == "diag":
+        return np.stack([np.diag(c) for c in cov])
+    return np.stack([np.eye(n_features) * c for c in cov])
+
+
+def _ellipse(ax, mean, cov, n_std, **kwargs):
+    vals, vecs = np.linalg.eigh(cov[:2, :2])
+    angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
+    w, h = 2 * n_std * np.sqrt(np.maximum(vals[::-1], 0))
+    ax.add_patch(Ellipse(mean[:2], w, h, angle=angle, fill=False, **kwargs))
+
+
+def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
+    """Covariance ellipses (``n_std`` standard deviations) of each fit on the data.
+
+    ``fits`` maps a name to a dict with ``means`` and ``covariances``.
+    """
+    fig, ax = plt.subplots(figsize=(7, 6))
+    _scatter(ax, Y, color="0.75")
+    styles = [("C0", "-"), ("C3", "--"), ("C2", ":")]
+    for (name, fit), (color, ls) in zip(fits.items(), styles, strict=False):
+        means = np.asarray(fit["means"])
+        covs = _full_covariances(
+            np.asarray(fit["covariances"]), covariance_type, *means.shape
+        )
+        for k, (m, c) in enumerate(zip(means, covs, strict=True)):
+            _ellipse(ax, m, c, n_std, color=color, ls=ls, lw=1.8,
+                     label=name if k == 0 else None)
+        ax.plot(means[:, 0], means[:, 1], "x", color=color, ms=8)
+    ax.set(
+        xlabel="UMAP 1",
+        ylabel="UMAP 2",
+        title=f"Component means (x) and {n_std:g}-sigma covariance ellipses",
+    )
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_model_selection(table, criterion="bic"):
+    """Criterion against K, one line per covariance type, best model circled.
+
+    ``table`` has columns ``n_components``, ``covariance_type`` and the
+    criterion (averaged over seeds by the caller if needed); lower is better.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for cov, sub in table.groupby("covariance_type", sort=True):
+        sub = sub.sort_values("n_components")
+        ax.plot(sub["n_components"], sub[criterion], marker="o", label=cov)
+    best = table.loc[table[criterion].idxmin()]
+    ax.plot(best["n_components"], best[criterion], "o", ms=16, mfc="none",
+            mec="k", mew=2, label=f"best: K={best['n_components']}, "
+            f"{best['covariance_type']}")
+    ax.set(xlabel="Number of components K", ylabel=f"{criterion.upper()} "
+           "(lower is better)", title=f"Model selection by {criterion.upper()}")
+    ax.set_xticks(sorted(table["n_components"].unique()))
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_uncertainty(Y, max_resp, title):
+    """Classification uncertainty ``1 - max_k r_ik`` of every point on the embedding."""
+    fig, ax = plt.subplots(figsize=(7, 6))
+    u = 1.0 - np.asarray(max_resp)
+    order = np.argsort(u, kind="stable")
+    sc = _scatter(ax, Y[order], c=u[order], cmap="viridis", vmin=0, vmax=u.max()
+                  or 1.0)
+    fig.colorbar(sc, ax=ax, label="1 - max responsibility")
+    ax.set(xlabel="UMAP 1", ylabel="UMAP 2", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(matrices):
+    """Heatmaps of confusion matrices; ``matrices`` maps a title to a DataFrame."""
+    import seaborn as sns
+
+    n = len(matrices)
+    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.8))
+    axes = np.atleast_1d(axes)
+    for ax, (name, cm) in zip(axes, matrices.items(), strict=True):
+        sns.heatmap(cm, annot=cm.size <= 200, fmt="d", cmap="Blues", cbar=False,
+                    ax=ax)
+        ax.set_title(name)
+    fig.tight_layout()
+    return fig
+
+
+def plot_stability_summary(table, dataset):
+    """Agreement between seeds (mean pairwise ARI) and spread of log-likelihood vs K.
+
+    ``table`` comes from :func:`emgmm.summarize.stability_table`.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for cov, sub in table.groupby("covariance_type", sort=True):
+        sub = sub.sort_values("n_components")
+        k = sub["n_components"]
+        mean, low = sub["mean_pairwise_ari"], sub["min_pairwise_ari"]
+        axes[0].errorbar(k, mean, yerr=[mean - low, 0 * mean], marker="o",
+                         capsize=3, label=cov)
+        axes[1].plot(k, sub["log_likelihood_range"], marker="o", label=cov)
+    n_seeds = int(table["n_seeds"].max())
+    if n_seeds < 2:
+        axes[0].text(0.5, 0.5, "one seed only:\nadd seeds to the config",
+                     ha="center", va="center", transform=axes[0].transAxes)
+    axes[0].set(xlabel="K", ylabel="ARI between seeds (mean, bar to min)",
+                ylim=(-0.05, 1.05), title=f"Agreement across {n_seeds} seed(s)")
+    axes[1].set(xlabel="K", ylabel="max - min final log-likelihood",
+                title="Spread of the optimum reached")
+    for ax in axes:
+        ax.legend()
+    fig.suptitle(f"Stability across seeds: {dataset}")
+    fig.tight_layout()
+    return fig

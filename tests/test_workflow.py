@@ -1,0 +1,214 @@
+"""The workflow end to end, in a temporary directory (snakemake subprocess)."""
+
+import copy
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SWEEP_CONFIG
+from workflow_helpers import REPO, copy_run, env, job_counts, snakemake, write_config
+
+from emgmm import io
+from emgmm.compare import adjusted_rand
+
+pytestmark = pytest.mark.slow
+
+FIGURES = ["convergence", "log_likelihood", "labels", "ellipses"]
+UPSTREAM = {"load", "embed"}
+
+
+def fit_dirs(workdir, config=SWEEP_CONFIG):
+    for dataset in config["datasets"]:
+        for k in config["K"]:
+            for cov in config["covariance_types"]:
+                for seed in config["seeds"]:
+                    yield dataset, k, cov, seed, (
+                        workdir / "results" / dataset / f"k{k}" / cov / f"seed{seed}"
+                    )
+
+
+def test_sweep_runs_every_job(sweep_run):
+    _, proc = sweep_run
+    counts = job_counts(proc.stderr)
+    n_fits = 2 * 3 * 2 * 2
+    for rule in ("fit_em", "fit_sklearn", "match", "score", "plot_fit"):
+        assert counts[rule] == n_fits, counts
+    assert counts["load"] == counts["embed"] == 2
+    assert counts["model_selection"] == counts["stability"] == 2
+
+
+def test_fit_outputs_are_consistent(sweep_run):
+    workdir, _ = sweep_run
+    for dataset, k, cov, seed, d in fit_dirs(workdir):
+        ours, theirs = io.load_npz(d / "emgmm.npz"), io.load_npz(d / "sklearn.npz")
+        rec = io.load_json(d / "emgmm.json")
+        n = io.load_json(workdir / "results" / dataset / "data.json")["n_samples"]
+        assert ours["means"].shape == theirs["means"].shape == (k, 2)
+        assert ours["labels"].shape == (n,)
+        np.testing.assert_allclose(ours["weights"].sum(), 1.0)
+        assert (rec["n_components"], rec["covariance_type"], rec["random_state"]) == (
+            k,
+            cov,
+            seed,
+        )
+        assert ours["history_weights"].shape == (rec["n_iter"] + 1, k)
+        assert len(ours["lower_bounds"]) == rec["n_iter"]
+        # The recorded ARI is the ARI of the stored labelings.
+        scores = io.load_json(d / "scores.json")
+        assert scores["ari_emgmm_sklearn"] == pytest.approx(
+            adjusted_rand(ours["labels"], theirs["labels"])
+        )
+        y = io.load_npz(workdir / "results" / dataset / "data.npz")["y"]
+        assert scores["ari_emgmm_truth"] == pytest.approx(
+            adjusted_rand(ours["labels"], y)
+        )
+        # The one-to-one matching is a permutation and its distances are right.
+        table = pd.read_csv(d / "matching.tsv", sep="\t")
+        assert sorted(table["sklearn_component"]) == list(range(k))
+        for _, row in table.iterrows():
+            dist = np.linalg.norm(
+                ours["means"][row["component"]]
+                - theirs["means"][row["sklearn_component"]]
+            )
+            assert row["mean_distance"] == pytest.approx(dist)
+        for fig in FIGURES:
+            assert (d / "figures" / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_same_settings_give_the_same_fit(sweep_run):
+    """Both implementations get identical settings here, so they must agree."""
+    workdir, _ = sweep_run
+    summary = pd.read_csv(workdir / "results" / "summary.tsv", sep="\t")
+    assert summary["max_mean_distance"].max() < 1e-6
+    assert (summary["ari_emgmm_sklearn"] == 1.0).all()
+    assert summary["explanation"].str.startswith("identical").all()
+
+
+def test_summary_has_a_row_per_fit(sweep_run):
+    workdir, _ = sweep_run
+    summary = pd.read_csv(workdir / "results" / "summary.tsv", sep="\t")
+    assert len(summary) == 2 * 3 * 2 * 2 * 2
+    assert set(summary["implementation"]) == {"emgmm", "sklearn"}
+    for column in ("n_iter", "converged", "log_likelihood", "bic", "aic", "icl"):
+        assert summary[column].notna().all(), column
+    # BIC in the table is -2 log L + p log n of the stored numbers.
+    n = summary["n_samples"]
+    bic = -2 * summary["log_likelihood"] + summary["n_parameters"] * np.log(n)
+    np.testing.assert_allclose(summary["bic"], bic)
+    assert (summary["icl"] >= summary["bic"] - 1e-9).all()
+
+
+def test_bic_selects_four_blobs(sweep_run):
+    workdir, _ = sweep_run
+    table = pd.read_csv(workdir / "results/blobs/model_selection.tsv", sep="\t")
+    chosen = table[table["chosen"]]
+    assert len(chosen) == 1
+    assert chosen["n_components"].item() == 4
+    best = table[table["best_seed"]]
+    assert chosen["bic"].item() == best["bic"].min()
+
+
+def test_stability_table(sweep_run):
+    workdir, _ = sweep_run
+    table = pd.read_csv(workdir / "results/table/stability.tsv", sep="\t")
+    assert len(table) == 3 * 2
+    assert (table["n_seeds"] == 2).all()
+    assert table["mean_pairwise_ari"].between(-1, 1).all()
+
+
+def test_manifest_records_versions_config_and_hashes(sweep_run):
+    workdir, _ = sweep_run
+    manifest = json.loads((workdir / "results/manifest.json").read_text())
+    assert manifest["config"]["K"] == SWEEP_CONFIG["K"]
+    assert manifest["versions"]["scikit-learn"]
+    assert "results/blobs/data.npz" in manifest["inputs_sha256"]
+    assert manifest["wall_time_per_rule"]["fit_em"]["jobs"] == 24
+    data_info = io.load_json(workdir / "results/table/data.json")
+    assert data_info["input_sha256"] == io.file_sha256(workdir / "data/table.csv")
+
+
+def test_second_run_does_nothing(sweep_run):
+    workdir, _ = sweep_run
+    proc = snakemake(workdir, "--dry-run")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def changed_run(sweep_run, tmp_path, **changes):
+    workdir = copy_run(sweep_run[0], tmp_path / "run")
+    config = copy.deepcopy(SWEEP_CONFIG)
+    for key, value in changes.items():
+        section, _, sub = key.partition("__")
+        if sub:
+            config[section][sub] = value
+        else:
+            config[section] = value
+    write_config(workdir, config)
+    return workdir, config
+
+
+def test_changing_k_reruns_fits_not_load_or_embed(sweep_run, tmp_path):
+    workdir, _ = changed_run(sweep_run, tmp_path, K=[3, 4, 5, 6])
+    counts = job_counts(snakemake(workdir, "--dry-run").stdout)
+    assert not UPSTREAM & set(counts), counts
+    assert counts["fit_em"] == counts["fit_sklearn"] == 2 * 2 * 2  # only K=6
+    assert counts["model_selection"] == 2 and counts["summary"] == 1
+
+
+def test_changing_em_iterations_reruns_only_our_fits(sweep_run, tmp_path):
+    workdir, _ = changed_run(sweep_run, tmp_path, emgmm__max_iter=7)
+    counts = job_counts(snakemake(workdir, "--dry-run").stdout)
+    assert not UPSTREAM & set(counts), counts
+    assert "fit_sklearn" not in counts
+    assert counts["fit_em"] == counts["score"] == 24
+
+
+def test_adding_a_seed_runs_only_new_fits(sweep_run, tmp_path):
+    workdir, config = changed_run(sweep_run, tmp_path, seeds=[0, 1, 2])
+    before = {
+        p: p.stat().st_mtime_ns
+        for p in (workdir / "results").rglob("*")
+        if p.is_file() and "seed2" not in p.parts
+    }
+    proc = snakemake(workdir)
+    counts = job_counts(proc.stderr)
+    new = 2 * 3 * 2
+    assert counts["fit_em"] == counts["fit_sklearn"] == counts["plot_fit"] == new
+    assert not UPSTREAM & set(counts), counts
+    assert counts["model_selection"] == counts["stability"] == 2
+    assert counts["summary"] == counts["manifest"] == 1
+    # Fits of the old seeds were not rewritten.
+    for p, mtime in before.items():
+        if "seed" in p.as_posix():
+            assert p.stat().st_mtime_ns == mtime, p
+    summary = pd.read_csv(workdir / "results/summary.tsv", sep="\t")
+    assert len(summary) == 2 * 3 * 2 * 3 * 2
+
+
+def test_report_has_every_figure_with_its_caption(sweep_run, tmp_path):
+    workdir = copy_run(sweep_run[0], tmp_path / "run")
+    snakemake(workdir, "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    assert "summary.tsv" in html
+    for name in ("model_selection.png", "uncertainty.png", "confusion.png",
+                 "stability.png", *(f"{f}.png" for f in FIGURES)):
+        assert name in html, name
+    # Captions are rendered with the wildcards filled in.
+    assert "Mixing proportions of our EM fit (blobs, K=4" in html
+    assert "Model selection for table" in html
+
+
+def test_lint_and_format():
+    cmds = [
+        [*SNAKEMAKE_LINT],
+        [sys.executable, "-m", "snakefmt", "--check", "."],
+        [sys.executable, "-m", "ruff", "check", "."],
+    ]
+    for cmd in cmds:
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env())
+        assert proc.returncode == 0, f"{cmd}:\n{proc.stdout}\n{proc.stderr}"
+
+
+SNAKEMAKE_LINT = [sys.executable, "-m", "snakemake", "--lint", "--cores", "1"]

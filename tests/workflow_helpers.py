@@ -1,0 +1,67 @@
+"""Run the workflow in a scratch directory (subprocess) and read what it did."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def env():
+    """Environment of workflow subprocesses: headless plots, src importable."""
+    out = dict(os.environ)
+    out["MPLBACKEND"] = "Agg"
+    out["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p
+    )
+    return out
+
+
+def write_config(workdir, config):
+    Path(workdir, "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def snakemake(workdir, *args, check=True, timeout=1200):
+    """Run snakemake on this repository's Snakefile with ``workdir`` as work dir."""
+    cmd = [
+        *SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env(), timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n"
+            f"{proc.stderr[-6000:]}"
+        )
+    return proc
+
+
+def job_counts(output):
+    """Jobs per rule from Snakemake's 'Job stats' table ({} when nothing ran)."""
+    counts = {}
+    match = re.search(r"Job stats:\n.*?\n-+\s+-+\n(.*?)\n\s*total", output, re.S)
+    if match:
+        for line in match.group(1).splitlines():
+            rule, n = line.split()
+            counts[rule] = int(n)
+    return counts
+
+
+def copy_run(src, dst):
+    """Copy a finished work directory, keeping mtimes and Snakemake's metadata."""
+    shutil.copytree(src, dst, symlinks=True)
+    return dst

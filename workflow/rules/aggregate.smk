@@ -1,0 +1,101 @@
+rule model_selection:
+    input:
+        embedding="results/{dataset}/embedding.npz",
+        data="results/{dataset}/data.npz",
+        records=lambda wc: fit_files(f"{FIT_DIR}/emgmm.json", wc.dataset),
+        fits=lambda wc: fit_files(f"{FIT_DIR}/emgmm.npz", wc.dataset),
+        sklearn=lambda wc: fit_files(f"{FIT_DIR}/sklearn.npz", wc.dataset),
+    output:
+        table="results/{dataset}/model_selection.tsv",
+        figure=report(
+            "results/{dataset}/model_selection.png",
+            caption="../report/model_selection.rst",
+            category="{dataset}",
+            subcategory="model selection",
+        ),
+        uncertainty=report(
+            "results/{dataset}/uncertainty.png",
+            caption="../report/uncertainty.rst",
+            category="{dataset}",
+            subcategory="model selection",
+        ),
+        confusion=report(
+            "results/{dataset}/confusion.png",
+            caption="../report/confusion.rst",
+            category="{dataset}",
+            subcategory="model selection",
+        ),
+    log:
+        "logs/{dataset}/model_selection.log",
+    benchmark:
+        "benchmarks/{dataset}/model_selection.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    params:
+        criterion=config["model_selection"]["criterion"],
+    script:
+        "../scripts/model_selection.py"
+
+
+rule stability:
+    input:
+        records=lambda wc: fit_files(f"{FIT_DIR}/emgmm.json", wc.dataset),
+        fits=lambda wc: fit_files(f"{FIT_DIR}/emgmm.npz", wc.dataset),
+    output:
+        table="results/{dataset}/stability.tsv",
+        figure=report(
+            "results/{dataset}/stability.png",
+            caption="../report/stability.rst",
+            category="{dataset}",
+            subcategory="stability across seeds",
+        ),
+    log:
+        "logs/{dataset}/stability.log",
+    benchmark:
+        "benchmarks/{dataset}/stability.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    script:
+        "../scripts/stability.py"
+
+
+rule summary:
+    input:
+        emgmm=fit_files(f"{FIT_DIR}/emgmm.json"),
+        sklearn=fit_files(f"{FIT_DIR}/sklearn.json"),
+        scores=fit_files(f"{FIT_DIR}/scores.json"),
+        matching=fit_files(f"{FIT_DIR}/matching.tsv"),
+    output:
+        table=report(
+            "results/summary.tsv",
+            caption="../report/summary.rst",
+            category="Summary",
+        ),
+    log:
+        "logs/summary.log",
+    benchmark:
+        "benchmarks/summary.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    script:
+        "../scripts/summary.py"
+
+
+rule manifest:
+    input:
+        summary="results/summary.tsv",
+        data=expand("results/{dataset}/data.npz", dataset=config["datasets"]),
+        embeddings=expand("results/{dataset}/embedding.npz", dataset=config["datasets"]),
+        dataset_outputs=dataset_outputs(),
+        figures=all_fit_figures(),
+    output:
+        manifest="results/manifest.json",
+        timings="results/timings.tsv",
+    log:
+        "logs/manifest.log",
+    conda:
+        "../../envs/emgmm.yaml"
+    params:
+        config=config,
+    script:
+        "../scripts/manifest.py"

@@ -1,0 +1,83 @@
+import sys
+from pathlib import Path
+
+# Rules import the emgmm package (pip install -e .); the Snakefile itself can
+# also use it straight from this checkout.
+sys.path.append(str(Path(workflow.basedir) / "src"))
+
+from emgmm import InputError  # noqa: E402
+from emgmm.config import validate_config  # noqa: E402
+
+try:
+    validate_config(
+        config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+    )
+except InputError as err:
+    sys.exit(f"emgmm: config error: {err}")
+
+FIT = "{dataset}/k{k}/{covariance_type}/seed{seed}"
+FIT_DIR = f"results/{FIT}"
+FIGURES = ["convergence", "log_likelihood", "labels", "ellipses"]
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    k=r"\d+",
+    seed=r"\d+",
+    covariance_type="full|tied|diag|spherical",
+    implementation="emgmm|sklearn",
+
+
+def sweep(dataset):
+    """Wildcard values of every fit of one dataset."""
+    return dict(
+        dataset=dataset,
+        k=config["K"],
+        covariance_type=config["covariance_types"],
+        seed=config["seeds"],
+    )
+
+
+def fit_files(pattern, dataset=None, **extra):
+    """``pattern`` expanded over the sweep of one dataset, or of all."""
+    datasets = [dataset] if dataset else list(config["datasets"])
+    return [f for d in datasets for f in expand(pattern, **sweep(d), **extra)]
+
+
+def all_fit_figures():
+    return fit_files(f"{FIT_DIR}/figures/{{figure}}.png", figure=FIGURES)
+
+
+def dataset_spec(wildcards):
+    return {
+        k: v for k, v in config["datasets"][wildcards.dataset].items() if k != "umap"
+    }
+
+
+def dataset_input(wildcards):
+    spec = config["datasets"][wildcards.dataset]
+    return [spec["path"]] if spec["source"] == "file" else []
+
+
+def umap_params(wildcards):
+    own = config["datasets"][wildcards.dataset].get("umap", {})
+    return {**config["umap"], **own}
+
+
+def fit_settings(implementation):
+    return {**config["mixture"], **config[implementation]}
+
+
+def dataset_outputs():
+    return expand(
+        "results/{dataset}/{name}",
+        dataset=config["datasets"],
+        name=[
+            "model_selection.tsv",
+            "model_selection.png",
+            "stability.tsv",
+            "stability.png",
+            "uncertainty.png",
+            "confusion.png",
+        ],
+    )

@@ -1,0 +1,41 @@
+rule load:
+    input:
+        dataset_input,
+    output:
+        data="results/{dataset}/data.npz",
+        info="results/{dataset}/data.json",
+    log:
+        "logs/{dataset}/load.log",
+    benchmark:
+        "benchmarks/{dataset}/load.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        runtime=config["resources"]["runtime"],
+    params:
+        spec=dataset_spec,
+    script:
+        "../scripts/load.py"
+
+
+rule embed:
+    input:
+        data="results/{dataset}/data.npz",
+    output:
+        embedding="results/{dataset}/embedding.npz",
+        info="results/{dataset}/embedding.json",
+    log:
+        "logs/{dataset}/embed.log",
+    benchmark:
+        "benchmarks/{dataset}/embed.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    threads: config["threads"]["embed"]
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        runtime=config["resources"]["runtime"],
+    params:
+        umap=umap_params,
+    script:
+        "../scripts/embed.py"

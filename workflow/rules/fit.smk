@@ -1,0 +1,44 @@
+rule fit_em:
+    input:
+        embedding="results/{dataset}/embedding.npz",
+    output:
+        fit=f"{FIT_DIR}/emgmm.npz",
+        record=f"{FIT_DIR}/emgmm.json",
+    log:
+        f"logs/{FIT}/fit_em.log",
+    benchmark:
+        f"benchmarks/{FIT}/fit_em.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    threads: config["threads"]["fit"]
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        runtime=config["resources"]["runtime"],
+    params:
+        implementation="emgmm",
+        settings=fit_settings("emgmm"),
+    script:
+        "../scripts/fit.py"
+
+
+rule fit_sklearn:
+    input:
+        embedding="results/{dataset}/embedding.npz",
+    output:
+        fit=f"{FIT_DIR}/sklearn.npz",
+        record=f"{FIT_DIR}/sklearn.json",
+    log:
+        f"logs/{FIT}/fit_sklearn.log",
+    benchmark:
+        f"benchmarks/{FIT}/fit_sklearn.tsv"
+    conda:
+        "../../envs/emgmm.yaml"
+    threads: config["threads"]["fit"]
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        runtime=config["resources"]["runtime"],
+    params:
+        implementation="sklearn",
+        settings=fit_settings("sklearn"),
+    script:
+        "../scripts/fit.py"

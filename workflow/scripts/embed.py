@@ -1,0 +1,22 @@
+"""Embed one dataset in 2-D with UMAP (float64 output for the fits)."""
+
+import logging
+
+from emgmm import io
+from emgmm.embed import configure_threads, umap_embed
+
+logger = logging.getLogger(__name__)
+
+
+def main(smk):
+    configure_threads(smk.threads)
+    X = io.load_npz(smk.input.data)["X"]
+    embedding, info = umap_embed(X, **smk.params.umap)
+    info["threads"] = smk.threads
+    logger.info("embedded %d rows: %s", len(embedding), info)
+    io.save_npz(smk.output.embedding, embedding=embedding)
+    io.save_json(smk.output.info, info)
+
+
+if __name__ == "__main__":
+    io.run_script(main, snakemake)  # noqa: F821

@@ -1,0 +1,36 @@
+"""Fit one Gaussian mixture (emgmm or scikit-learn) to one embedding."""
+
+import logging
+
+from emgmm import io
+from emgmm.fitting import fit_mixture
+
+logger = logging.getLogger(__name__)
+
+
+def main(smk):
+    wc = smk.wildcards
+    X = io.load_npz(smk.input.embedding)["embedding"]
+    result = fit_mixture(
+        X,
+        implementation=smk.params.implementation,
+        n_components=int(wc.k),
+        covariance_type=wc.covariance_type,
+        random_state=int(wc.seed),
+        threads=smk.threads,
+        **smk.params.settings,
+    )
+    record = {"dataset": wc.dataset, **result.record}
+    logger.info(
+        "%s: %d iterations, converged=%s, log-likelihood %.6f",
+        record["implementation"],
+        record["n_iter"],
+        record["converged"],
+        record["log_likelihood"],
+    )
+    io.save_npz(smk.output.fit, **result.arrays)
+    io.save_json(smk.output.record, record)
+
+
+if __name__ == "__main__":
+    io.run_script(main, snakemake)  # noqa: F821
