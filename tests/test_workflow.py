@@ -25,8 +25,12 @@ def fit_dirs(workdir, config=SWEEP_CONFIG):
         for k in config["K"]:
             for cov in config["covariance_types"]:
                 for seed in config["seeds"]:
-                    yield dataset, k, cov, seed, (
-                        workdir / "results" / dataset / f"k{k}" / cov / f"seed{seed}"
+                    yield (
+                        dataset,
+                        k,
+                        cov,
+                        seed,
+                        (workdir / "results" / dataset / f"k{k}" / cov / f"seed{seed}"),
                     )
 
 
@@ -192,8 +196,13 @@ def test_report_has_every_figure_with_its_caption(sweep_run, tmp_path):
     snakemake(workdir, "--report", "report.html")
     html = (workdir / "report.html").read_text()
     assert "summary.tsv" in html
-    for name in ("model_selection.png", "uncertainty.png", "confusion.png",
-                 "stability.png", *(f"{f}.png" for f in FIGURES)):
+    for name in (
+        "model_selection.png",
+        "uncertainty.png",
+        "confusion.png",
+        "stability.png",
+        *(f"{f}.png" for f in FIGURES),
+    ):
         assert name in html, name
     # Captions are rendered with the wildcards filled in.
     assert "Mixing proportions of our EM fit (blobs, K=4" in html

@@ -47,8 +47,9 @@ def match_components(ours, theirs):
     dist = cdist(ours["means"], theirs["means"])
     rows, cols = linear_sum_assignment(dist)
     greedy = dist.argmin(axis=1)
-    cov_a, cov_b = _per_component(ours["covariances"]), _per_component(
-        theirs["covariances"]
+    cov_a, cov_b = (
+        _per_component(ours["covariances"]),
+        _per_component(theirs["covariances"]),
     )
     table = pd.DataFrame(
         {
@@ -59,7 +60,8 @@ def match_components(ours, theirs):
             "sklearn_weight": theirs["weights"][cols],
             "weight_difference": ours["weights"][rows] - theirs["weights"][cols],
             "max_covariance_difference": [
-                float(np.max(np.abs(cov_a[i] - cov_b[j]))) for i, j in zip(rows, cols, strict=True)
+                float(np.max(np.abs(cov_a[i] - cov_b[j])))
+                for i, j in zip(rows, cols, strict=True)
             ],
             "greedy_component": greedy[rows],
             "greedy_distance": dist[rows, greedy[rows]],

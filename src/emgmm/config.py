@@ -40,8 +40,12 @@ def describe_error(error):
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"{where}: expected {expected}, got {value!r}"
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=",
-                "exclusiveMaximum": "<"}[kind]
+        sign = {
+            "minimum": ">=",
+            "exclusiveMinimum": ">",
+            "maximum": "<=",
+            "exclusiveMaximum": "<",
+        }[kind]
         return f"{where}: must be {sign} {error.validator_value}, got {value!r}"
     if kind == "propertyNames":
         return (

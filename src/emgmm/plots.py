@@ -73,7 +73,9 @@ def plot_log_likelihood(traces):
     """
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     final = max(tr[-1] for tr, _ in traces.values())
-    for (name, (trace, converged)), style in zip(traces.items(), ["-", "--", ":"], strict=False):
+    for (name, (trace, converged)), style in zip(
+        traces.items(), ["-", "--", ":"], strict=False
+    ):
         it = np.arange(1, len(trace) + 1)
         how = "converged" if converged else "not converged"
         label = f"{name}: {len(trace)} it., {how}, final {trace[-1]:.6f}"
@@ -142,8 +144,16 @@ def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
             np.asarray(fit["covariances"]), covariance_type, *means.shape
         )
         for k, (m, c) in enumerate(zip(means, covs, strict=True)):
-            _ellipse(ax, m, c, n_std, color=color, ls=ls, lw=1.8,
-                     label=name if k == 0 else None)
+            _ellipse(
+                ax,
+                m,
+                c,
+                n_std,
+                color=color,
+                ls=ls,
+                lw=1.8,
+                label=name if k == 0 else None,
+            )
         ax.plot(means[:, 0], means[:, 1], "x", color=color, ms=8)
     ax.set(
         xlabel="UMAP 1",
@@ -166,11 +176,21 @@ def plot_model_selection(table, criterion="bic"):
         sub = sub.sort_values("n_components")
         ax.plot(sub["n_components"], sub[criterion], marker="o", label=cov)
     best = table.loc[table[criterion].idxmin()]
-    ax.plot(best["n_components"], best[criterion], "o", ms=16, mfc="none",
-            mec="k", mew=2, label=f"best: K={best['n_components']}, "
-            f"{best['covariance_type']}")
-    ax.set(xlabel="Number of components K", ylabel=f"{criterion.upper()} "
-           "(lower is better)", title=f"Model selection by {criterion.upper()}")
+    ax.plot(
+        best["n_components"],
+        best[criterion],
+        "o",
+        ms=16,
+        mfc="none",
+        mec="k",
+        mew=2,
+        label=f"best: K={best['n_components']}, {best['covariance_type']}",
+    )
+    ax.set(
+        xlabel="Number of components K",
+        ylabel=f"{criterion.upper()} (lower is better)",
+        title=f"Model selection by {criterion.upper()}",
+    )
     ax.set_xticks(sorted(table["n_components"].unique()))
     ax.legend()
     fig.tight_layout()
@@ -182,8 +202,7 @@ def plot_uncertainty(Y, max_resp, title):
     fig, ax = plt.subplots(figsize=(7, 6))
     u = 1.0 - np.asarray(max_resp)
     order = np.argsort(u, kind="stable")
-    sc = _scatter(ax, Y[order], c=u[order], cmap="viridis", vmin=0, vmax=u.max()
-                  or 1.0)
+    sc = _scatter(ax, Y[order], c=u[order], cmap="viridis", vmin=0, vmax=u.max() or 1.0)
     fig.colorbar(sc, ax=ax, label="1 - max responsibility")
     ax.set(xlabel="UMAP 1", ylabel="UMAP 2", title=title)
     fig.tight_layout()
@@ -198,8 +217,7 @@ def plot_confusion(matrices):
     fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.8))
     axes = np.atleast_1d(axes)
     for ax, (name, cm) in zip(axes, matrices.items(), strict=True):
-        sns.heatmap(cm, annot=cm.size <= 200, fmt="d", cmap="Blues", cbar=False,
-                    ax=ax)
+        sns.heatmap(cm, annot=cm.size <= 200, fmt="d", cmap="Blues", cbar=False, ax=ax)
         ax.set_title(name)
     fig.tight_layout()
     return fig
@@ -215,17 +233,31 @@ def plot_stability_summary(table, dataset):
         sub = sub.sort_values("n_components")
         k = sub["n_components"]
         mean, low = sub["mean_pairwise_ari"], sub["min_pairwise_ari"]
-        axes[0].errorbar(k, mean, yerr=[mean - low, 0 * mean], marker="o",
-                         capsize=3, label=cov)
+        axes[0].errorbar(
+            k, mean, yerr=[mean - low, 0 * mean], marker="o", capsize=3, label=cov
+        )
         axes[1].plot(k, sub["log_likelihood_range"], marker="o", label=cov)
     n_seeds = int(table["n_seeds"].max())
     if n_seeds < 2:
-        axes[0].text(0.5, 0.5, "one seed only:\nadd seeds to the config",
-                     ha="center", va="center", transform=axes[0].transAxes)
-    axes[0].set(xlabel="K", ylabel="ARI between seeds (mean, bar to min)",
-                ylim=(-0.05, 1.05), title=f"Agreement across {n_seeds} seed(s)")
-    axes[1].set(xlabel="K", ylabel="max - min final log-likelihood",
-                title="Spread of the optimum reached")
+        axes[0].text(
+            0.5,
+            0.5,
+            "one seed only:\nadd seeds to the config",
+            ha="center",
+            va="center",
+            transform=axes[0].transAxes,
+        )
+    axes[0].set(
+        xlabel="K",
+        ylabel="ARI between seeds (mean, bar to min)",
+        ylim=(-0.05, 1.05),
+        title=f"Agreement across {n_seeds} seed(s)",
+    )
+    axes[1].set(
+        xlabel="K",
+        ylabel="max - min final log-likelihood",
+        title="Spread of the optimum reached",
+    )
     for ax in axes:
         ax.legend()
     fig.suptitle(f"Stability across seeds: {dataset}")

@@ -39,9 +39,7 @@ def comparison_scores(ours, theirs, matching, labels_ours, labels_theirs, y=None
         "ari_sklearn_truth": None if y is None else adjusted_rand(labels_theirs, y),
         "max_mean_distance": max_distance,
         "max_weight_difference": float(matching["weight_difference"].abs().max()),
-        "max_covariance_difference": float(
-            matching["max_covariance_difference"].max()
-        ),
+        "max_covariance_difference": float(matching["max_covariance_difference"].max()),
         "greedy_one_to_one": bool(len(np.unique(greedy)) == len(greedy)),
         "label_agreement": float(np.mean(labels_ours == labels_theirs)),
         "explanation": explain_difference(
@@ -123,8 +121,18 @@ def model_selection_table(records, criterion="bic"):
     the lowest ``criterion`` among those.
     """
     df = pd.DataFrame(records)[
-        ["n_components", "covariance_type", "random_state", "n_iter", "converged",
-         "log_likelihood", "n_parameters", "bic", "aic", "icl"]
+        [
+            "n_components",
+            "covariance_type",
+            "random_state",
+            "n_iter",
+            "converged",
+            "log_likelihood",
+            "n_parameters",
+            "bic",
+            "aic",
+            "icl",
+        ]
     ].sort_values(["covariance_type", "n_components", "random_state"], kind="stable")
     best = df.groupby(["n_components", "covariance_type"])["log_likelihood"].transform(
         "max"
@@ -175,6 +183,8 @@ def stability_table(records, labels):
                 "log_likelihood_std": float(ll.std()),
             }
         )
-    return pd.DataFrame(rows).sort_values(
-        ["covariance_type", "n_components"], kind="stable"
-    ).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows)
+        .sort_values(["covariance_type", "n_components"], kind="stable")
+        .reset_index(drop=True)
+    )

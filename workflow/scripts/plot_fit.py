@@ -34,9 +34,7 @@ def main(smk):
         plots.plot_labelings(
             Y,
             {
-                "emgmm (colours matched to sklearn)": relabel(
-                    ours["labels"], matching
-                ),
+                "emgmm (colours matched to sklearn)": relabel(ours["labels"], matching),
                 "sklearn GaussianMixture": theirs["labels"],
             },
             title=f"Clustering results on the UMAP projection ({what})",
@@ -44,9 +42,7 @@ def main(smk):
         smk.output.labels,
     )
     plots.save_figure(
-        plots.plot_ellipses(
-            Y, {"emgmm": ours, "sklearn": theirs}, wc.covariance_type
-        ),
+        plots.plot_ellipses(Y, {"emgmm": ours, "sklearn": theirs}, wc.covariance_type),
         smk.output.ellipses,
     )
 
