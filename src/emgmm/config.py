@@ -47,7 +47,7 @@ def describe_error(error):
             "exclusiveMaximum": "<",
         }[kind]
         return f"{where}: must be {sign} {error.validator_value}, got {value!r}"
-    if kind == "propertyNames":
+    if "propertyNames" in error.schema_path:
         return (
             f"{where}: dataset name {value!r} may hold only letters, digits, "
             "'_', '.' and '-'"

@@ -1,0 +1,99 @@
+"""Matching, agreement scores and information criteria."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+from sklearn.datasets import make_blobs
+from sklearn.mixture import GaussianMixture
+
+from emgmm.compare import (
+    information_criteria,
+    labels_confusion,
+    match_components,
+    n_parameters,
+    pairwise_ari,
+    relabel,
+)
+from emgmm.fitting import explain_difference, fit_mixture
+
+
+def fit(means, weights, cov=None):
+    means = np.asarray(means, dtype=float)
+    k, d = means.shape
+    cov = np.stack([np.eye(d)] * k) if cov is None else cov
+    return {"means": means, "weights": np.asarray(weights), "covariances": cov}
+
+
+def test_hungarian_matching_recovers_a_permutation():
+    rng = np.random.default_rng(0)
+    means = rng.normal(scale=10, size=(5, 3))
+    perm = np.array([3, 0, 4, 1, 2])
+    w = rng.dirichlet(np.ones(5))
+    ours, theirs = fit(means, w), fit(means[perm], w[perm])
+    table, one_to_one = match_components(ours, theirs)
+    assert one_to_one
+    # our component i is their component j where perm[j] == i
+    np.testing.assert_array_equal(table["sklearn_component"], np.argsort(perm))
+    np.testing.assert_allclose(table["mean_distance"], 0.0)
+    np.testing.assert_allclose(table["weight_difference"], 0.0)
+
+
+def test_greedy_matching_is_flagged_when_not_one_to_one():
+    # Two of our means are nearest to the same one of theirs.
+    ours = fit([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0]], [0.3, 0.3, 0.4])
+    theirs = fit([[0.4, 0.0], [5.0, 5.0], [10.0, 0.0]], [0.3, 0.3, 0.4])
+    table, one_to_one = match_components(ours, theirs)
+    assert not one_to_one
+    assert table["greedy_component"].tolist() == [0, 0, 2]
+    assert sorted(table["sklearn_component"]) == [0, 1, 2]
+    # Hungarian gives the smallest total distance of all one-to-one pairings.
+    dist = cdist(ours["means"], theirs["means"])
+    best = min(dist[range(3), p].sum() for p in itertools.permutations(range(3)))
+    assert table["mean_distance"].sum() == pytest.approx(best)
+
+
+def test_relabel_maps_labels_through_the_matching():
+    ours = fit([[0, 0], [5, 5]], [0.5, 0.5])
+    theirs = fit([[5, 5], [0, 0]], [0.5, 0.5])
+    table, _ = match_components(ours, theirs)
+    np.testing.assert_array_equal(relabel(np.array([0, 1, 1, 0]), table), [1, 0, 0, 1])
+
+
+def test_pairwise_ari_and_confusion():
+    a = np.array([0, 0, 1, 1, 2, 2])
+    b = np.array([1, 1, 0, 0, 2, 2])
+    c = np.array([0, 1, 0, 1, 0, 1])
+    ari = pairwise_ari([a, b, c])
+    assert ari[0, 1] == 1.0 and ari[0, 2] < 0.2 and np.allclose(ari, ari.T)
+    cm = labels_confusion(a, b)
+    assert cm.loc[0, 1] == 2 and cm.to_numpy().sum() == 6
+
+
+@pytest.mark.parametrize("cov", ["full", "tied", "diag", "spherical"])
+def test_criteria_agree_with_sklearn(cov):
+    X, _ = make_blobs(300, 3, centers=3, random_state=1)
+    gm = GaussianMixture(3, covariance_type=cov, random_state=0).fit(X)
+    assert n_parameters(cov, 3, 3) == gm._n_parameters()
+    ll = gm.score(X) * len(X)
+    crit = information_criteria(ll, gm._n_parameters(), gm.predict_proba(X))
+    assert crit["bic"] == pytest.approx(gm.bic(X))
+    assert crit["aic"] == pytest.approx(gm.aic(X))
+    resp = gm.predict_proba(X)
+    entropy = -np.sum(resp * np.log(np.clip(resp, 1e-300, None)))
+    assert crit["icl"] == pytest.approx(gm.bic(X) + 2 * entropy)
+
+
+def test_fit_records_and_explanations():
+    X, _ = make_blobs(500, 2, centers=4, cluster_std=2.0, random_state=3)
+    kw = dict(n_components=4, random_state=0, reg_covar=1e-6)
+    short = fit_mixture(X, implementation="sklearn", max_iter=2, tol=0.0, **kw)
+    long = fit_mixture(X, implementation="emgmm", max_iter=300, tol=1e-10, **kw)
+    assert short.record["n_iter"] == 2 and not short.record["converged"]
+    assert long.record["converged"]
+    assert long.record["log_likelihood"] > short.record["log_likelihood"]
+    text = explain_difference(long.record, short.record, max_distance=0.1, ari=0.9)
+    assert "stopped at different points" in text and "emgmm reached" in text
+    same = explain_difference(long.record, long.record, max_distance=0.0, ari=1.0)
+    assert same.startswith("identical")
