@@ -1,0 +1,531 @@
+"""UMAP embedding of a data matrix, deterministic and with a persistent numba cache.
+
+The workflow's ``umap`` rule is a thin caller of :func:`umap_embed`.  Two things
+here exist because of how umap-learn and numba behave (see
+``docs/umap_startup.md`` for the measurements):
+
+* **Start-up.**  In a fresh process most of the first ``fit_transform`` is numba
+  compiling umap's kernels.  pynndescent marks most of its kernels
+  ``cache=True`` (so they are compiled once and loaded from disk afterwards),
+  but umap-learn does not (0.5.12: one of ~40 kernels), so setting
+  ``NUMBA_CACHE_DIR`` alone changes nothing for them.  :func:`enable_numba_cache`
+  turns on numba's on-disk cache for the module-level kernels of umap and
+  pynndescent before they are first called, so the second process loads
+  instead of compiling.  Cache files get a tag derived from the kernel's
+  compile options, because numba's cache key does not include them and umap
+  compiles the same Python function both with and without ``parallel=True``.
+* **Threads.**  Snakemake does not set ``NUMBA_NUM_THREADS`` or the BLAS
+  limits; :func:`configure_threads` sets them from the job's ``threads`` (and a
+  persistent ``NUMBA_CACHE_DIR`` if none is set) and must run before ``numba``
+  or ``umap`` are imported to take full effect.
+
+``umap`` is imported inside the functions, so ``import emgmm`` stays fast.
+"""
+
+import hashlib
+import logging
+import os
+import sys
+import time
+import warnings
+from importlib import metadata
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._errors import InputError
+
+__all__ = [
+    "configure_threads",
+    "default_numba_cache_dir",
+    "enable_numba_cache",
+    "umap_embed",
+]
+
+logger = logging.getLogger(__name__)
+
+_THREAD_ENV_VARS = (
+    "NUMBA_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+_INITS = ("spectral", "random", "pca", "tswspectral")
+# Modules whose module-level numba kernels get an on-disk cache.  Kernels that
+# umap builds per call (non-euclidean ``output_metric``, densMAP, custom
+# metrics) and kernels that take a distance function as an argument (the
+# nearest-neighbour descent) cannot be cached by numba and still compile.
+_CACHED_MODULES = (
+    "umap.utils",
+    "umap.umap_",
+    "umap.layouts",
+    "umap.distances",
+    "umap.sparse",
+    "pynndescent.utils",
+    "pynndescent.distances",
+    "pynndescent.sparse",
+    "pynndescent.rp_trees",
+    "pynndescent.pynndescent_",
+    "pynndescent.sparse_nndescent",
+    "pynndescent.graph_utils",
+    "pynndescent.threaded_rp_trees",
+    "pynndescent.search",
+    "pynndescent.search_graph",
+    "pynndescent.hybrid_forest",
+    "pynndescent.hub_tree",
+    "pynndescent.kernels",
+)
+_CACHE_OPT_OUT = "EMGMM_NUMBA_CACHE"  # set to "0" to leave umap's kernels uncached
+_cache_enabled = False
+
+
+def default_numba_cache_dir():
+    """Return the directory used for ``NUMBA_CACHE_DIR`` when none is set.
+
+    ``$XDG_CACHE_HOME/emgmm/numba`` (``~/.cache/emgmm/numba`` by default): outside
+    the repository and the Python environment, and shared by every workflow,
+    working directory and test run of the same user.  numba keys each entry by
+    the source file's path, size and modification time, the numba and Python
+    versions and the CPU, so one directory is safe across environments.
+
+    Returns
+    -------
+    path : str
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
+    return os.path.join(base, "emgmm", "numba")
+
+
+def configure_threads(n_threads):
+    """Limit numba, OpenMP and BLAS threads and default the numba cache directory.
+
+    Sets ``NUMBA_NUM_THREADS``, ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
+    ``MKL_NUM_THREADS``, ``VECLIB_MAXIMUM_THREADS`` and ``NUMEXPR_NUM_THREADS``
+    to ``n_threads``, and ``NUMBA_CACHE_DIR`` to :func:`default_numba_cache_dir`
+    unless it is already set.  Call it first in a script, before ``numba`` or
+    ``umap`` are imported: numba reads these variables once, at import.  If
+    numba is already imported, ``numba.set_num_threads`` is called instead
+    (capped at numba's pool size), and BLAS pools already loaded are limited
+    with ``threadpoolctl``.
+
+    Parameters
+    ----------
+    n_threads : int
+        Threads the job may use (Snakemake's ``threads``), at least 1.
+
+    Raises
+    ------
+    InputError
+        If ``n_threads`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import os
+    >>> configure_threads(1)
+    >>> os.environ["OMP_NUM_THREADS"]
+    '1'
+    """
+    if isinstance(n_threads, bool) or not isinstance(n_threads, Integral):
+        raise InputError(
+            f"n_threads must be a positive integer, got {n_threads!r}; "
+            "pass the job's threads, e.g. snakemake.threads"
+        )
+    if n_threads < 1:
+        raise InputError(
+            f"n_threads must be >= 1, got {n_threads}; pass at least 1 thread"
+        )
+    n = int(n_threads)
+    for var in _THREAD_ENV_VARS:
+        os.environ[var] = str(n)
+    os.environ.setdefault("NUMBA_CACHE_DIR", default_numba_cache_dir())
+    if "numba" in sys.modules:
+        import numba
+
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    if "numpy" in sys.modules or "scipy" in sys.modules:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n)  # global, not a context: stays in effect
+
+
+def _cache_tag(dispatcher):
+    """Tag for a kernel's cache files from its compile options (parallel, ...)."""
+    options = dispatcher.targetoptions
+    words = [name for name in ("parallel", "fastmath") if options.get(name)]
+    digest = hashlib.sha1(repr(sorted(options.items())).encode()).hexdigest()[:8]
+    return "-".join(["emgmm", *words, digest])
+
+
+def enable_numba_cache():
+    """Give umap's and pynndescent's module-level numba kernels an on-disk cache.
+
+    Equivalent to ``@numba.njit(cache=True)`` on every module-level kernel of
+    umap-learn and pynndescent that does not already have it, done at run time
+    before their first call.  Cache files go where numba puts them
+    (``NUMBA_CACHE_DIR`` if set, else next to the package's sources if that is
+    writable, else ``~/.cache/numba``) and carry a tag of the kernel's compile
+    options.  Idempotent; does nothing if the environment variable
+    ``EMGMM_NUMBA_CACHE`` is ``0``.
+
+    Returns
+    -------
+    n_enabled : int
+        Number of kernels whose cache was switched on by this call.
+    """
+    global _cache_enabled
+    if _cache_enabled or os.environ.get(_CACHE_OPT_OUT, "1") == "0":
+        return 0
+    import importlib
+
+    from numba.core.caching import FunctionCache, IndexDataCacheFile, NullCache
+    from numba.core.registry import CPUDispatcher
+
+    class _TaggedFunctionCache(FunctionCache):
+        def __init__(self, py_func, tag):
+            super().__init__(py_func)
+            self._cache_file = IndexDataCacheFile(
+                cache_path=self._cache_path,
+                filename_base=f"{self._impl.filename_base}-{tag}",
+                source_stamp=self._impl.locator.get_source_stamp(),
+            )
+
+    seen, n_enabled = set(), 0
+    for name in _CACHED_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # module absent in this umap/pynndescent version
+            continue
+        for obj in list(vars(module).values()):
+            if not isinstance(obj, CPUDispatcher) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if not isinstance(obj._cache, NullCache):  # already cache=True
+                continue
+            try:
+                obj._cache = _TaggedFunctionCache(obj.py_func, _cache_tag(obj))
+            except RuntimeError as err:  # no writable cache location
+                logger.warning("numba cache not enabled for %s: %s", name, err)
+                return n_enabled
+            n_enabled += 1
+    _cache_enabled = True
+    logger.debug("numba on-disk cache enabled for %d umap kernels", n_enabled)
+    return n_enabled
+
+
+def _check_int(name, value, minimum, fix):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise InputError(
+            f"{name} must be an integer >= {minimum}, got {value!r}; {fix}"
+        )
+    if value < minimum:
+        raise InputError(f"{name} must be >= {minimum}, got {value}; {fix}")
+    return int(value)
+
+
+def _check_params(
+    X,
+    n_components,
+    n_neighbors,
+    min_dist,
+    metric,
+    random_state,
+    subsample,
+    init,
+    low_memory,
+    n_epochs,
+):
+    """Validate everything before importing umap; return float32 X and fit rows."""
+    n_components = _check_int(
+        "n_components", n_components, 1, "use 2 for a plot, at least 1"
+    )
+    n_neighbors = _check_int(
+        "n_neighbors", n_neighbors, 2, "use the default 15 or a value >= 2"
+    )
+    if (
+        isinstance(min_dist, bool)
+        or not isinstance(min_dist, Real)
+        or not (0.0 <= min_dist <= 1.0)
+    ):
+        raise InputError(
+            f"min_dist must be a number in [0, 1], got {min_dist!r}; "
+            "use the default 0.1"
+        )
+    if not isinstance(metric, str) or not metric:
+        raise InputError(
+            f"metric must be the name of a umap metric, got {metric!r}; "
+            "use e.g. 'euclidean' or 'cosine'"
+        )
+    if random_state is not None:
+        random_state = _check_int(
+            "random_state",
+            random_state,
+            0,
+            "use a non-negative integer seed, or None for a parallel, "
+            "non-reproducible run",
+        )
+    if subsample is not None:
+        subsample = _check_int(
+            "subsample", subsample, 2, "use None to fit on all rows, or a row count"
+        )
+    if not isinstance(init, str) or init not in _INITS:
+        raise InputError(
+            f"init must be one of {', '.join(repr(i) for i in _INITS)}, "
+            f"got {init!r}; use the default 'spectral'"
+        )
+    if not isinstance(low_memory, (bool, np.bool_)):
+        raise InputError(
+            f"low_memory must be True or False, got {low_memory!r}; "
+            "use the default True"
+        )
+    if n_epochs is not None:
+        n_epochs = _check_int(
+            "n_epochs", n_epochs, 1, "use None for umap's default (200 or 500)"
+        )
+
+    try:
+        X = np.asarray(X)
+    except Exception as err:  # ragged lists and the like
+        raise InputError(
+            f"X must be a 2-D numeric array, could not convert it ({err}); "
+            "pass an array of shape (n_samples, n_features)"
+        ) from None
+    if X.ndim != 2:
+        raise InputError(
+            f"X must be 2-D (n_samples, n_features), got shape {X.shape}; "
+            "reshape it, e.g. X.reshape(-1, 1) for a single feature"
+        )
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise InputError(
+            f"X must be numeric, got dtype {X.dtype}; convert it with "
+            "X.astype(float) or drop non-numeric columns"
+        )
+    X = np.ascontiguousarray(X, dtype=np.float32)  # what umap computes in
+    n_samples, n_features = X.shape
+    if n_features < 1:
+        raise InputError(
+            f"X must have at least 1 feature, got shape {X.shape}; "
+            "check the columns of the data file"
+        )
+    n_bad = int(np.count_nonzero(~np.isfinite(X).all(axis=1)))
+    if n_bad:
+        raise InputError(
+            f"X must be finite, got {n_bad} rows with NaN or infinity "
+            f"(after conversion to float32); drop or impute them"
+        )
+    fit_rows = n_samples if subsample is None else min(subsample, n_samples)
+    if n_neighbors >= fit_rows:
+        where = (
+            "rows"
+            if fit_rows == n_samples
+            else f"subsampled rows (subsample={subsample})"
+        )
+        raise InputError(
+            f"n_neighbors must be < the number of {where} UMAP is fitted on "
+            f"({fit_rows}), got {n_neighbors}; lower n_neighbors or use more rows"
+        )
+    if n_components >= fit_rows - 1:
+        raise InputError(
+            f"n_components must be < {fit_rows - 1} (rows used minus 1), got "
+            f"{n_components}; lower n_components or use more rows"
+        )
+    return (
+        X,
+        fit_rows,
+        dict(
+            n_components=n_components,
+            n_neighbors=n_neighbors,
+            min_dist=float(min_dist),
+            metric=metric,
+            random_state=random_state,
+            subsample=subsample,
+            init=init,
+            low_memory=bool(low_memory),
+            n_epochs=n_epochs,
+        ),
+    )
+
+
+def _versions():
+    out = {}
+    for dist in ("umap-learn", "numba", "pynndescent", "llvmlite", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def umap_embed(
+    X,
+    *,
+    n_components=2,
+    n_neighbors=15,
+    min_dist=0.1,
+    metric="euclidean",
+    random_state=42,
+    subsample=None,
+    init="spectral",
+    low_memory=True,
+    n_epochs=None,
+):
+    """Embed the rows of ``X`` with UMAP; deterministic when ``random_state`` is set.
+
+    With ``random_state`` set, numba runs single-threaded for the whole call
+    (fit and transform) and the result is byte-identical across calls and
+    processes.  With ``random_state=None`` umap uses numba's thread pool and the
+    result differs between runs.  umap computes in float32; the embedding is
+    returned as float64 so that later fits do not differ for that reason.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Data, finite.  Converted to float32 (as umap does).
+    n_components : int, default=2
+        Dimension of the embedding.
+    n_neighbors : int, default=15
+        Size of the local neighbourhood; must be < the rows UMAP is fitted on.
+    min_dist : float, default=0.1
+        Minimum distance between embedded points, in [0, 1].
+    metric : str, default="euclidean"
+        Input metric, any name umap accepts.
+    random_state : int or None, default=42
+        Seed of UMAP and of the subsample.  None: parallel and not reproducible.
+    subsample : int or None, default=None
+        If set and ``n_samples > subsample``, UMAP is fitted on ``subsample``
+        rows drawn without replacement with ``random_state`` (indices sorted)
+        and the other rows are placed with ``UMAP.transform``.
+    init : {"spectral", "random", "pca", "tswspectral"}, default="spectral"
+        Initial layout.
+    low_memory : bool, default=True
+        Passed to umap (nearest-neighbour descent for more than 4096 rows).
+    n_epochs : int or None, default=None
+        Optimisation epochs; None is umap's default (500 up to 10000 rows,
+        else 200; a third of it for ``transform``).
+
+    Returns
+    -------
+    embedding : ndarray of shape (n_samples, n_components), dtype float64
+        C-contiguous; row ``i`` embeds ``X[i]``.
+    info : dict
+        JSON-serialisable: ``params`` (the arguments above), ``n_samples``,
+        ``n_features``, ``fit_rows``, ``transformed_rows``, ``subsample_seed``
+        (None if no subsample was drawn), ``numba_threads``,
+        ``numba_cache_dir``, ``versions`` and ``timings_s`` (the only part that
+        changes between identical runs).
+
+    Raises
+    ------
+    InputError
+        On an invalid parameter or data (one line: parameter, expected, got, fix).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(60, 4))
+    >>> Y, info = umap_embed(X, n_neighbors=5, n_epochs=20)  # doctest: +SKIP
+    >>> Y.shape, Y.dtype, info["fit_rows"]  # doctest: +SKIP
+    ((60, 2), dtype('float64'), 60)
+    """
+    X, fit_rows, params = _check_params(
+        X,
+        n_components,
+        n_neighbors,
+        min_dist,
+        metric,
+        random_state,
+        subsample,
+        init,
+        low_memory,
+        n_epochs,
+    )
+    n_samples, n_features = X.shape
+    timings = {}
+
+    t0 = time.perf_counter()
+    import numba
+    import umap
+
+    enable_numba_cache()
+    timings["import"] = time.perf_counter() - t0
+
+    if fit_rows < n_samples:
+        if random_state is None:
+            subsample_seed = int(np.random.SeedSequence().generate_state(1)[0])
+        else:
+            subsample_seed = random_state
+        rng = np.random.default_rng(subsample_seed)
+        fit_idx = np.sort(rng.choice(n_samples, size=fit_rows, replace=False))
+        rest = np.ones(n_samples, dtype=bool)
+        rest[fit_idx] = False
+        rest_idx = np.flatnonzero(rest)
+    else:
+        subsample_seed, fit_idx, rest_idx = None, None, None
+
+    reducer = umap.UMAP(
+        n_components=params["n_components"],
+        n_neighbors=params["n_neighbors"],
+        min_dist=params["min_dist"],
+        metric=params["metric"],
+        random_state=random_state,
+        init=params["init"],
+        low_memory=params["low_memory"],
+        n_epochs=params["n_epochs"],
+        n_jobs=1 if random_state is not None else -1,
+    )
+    threads_before = numba.get_num_threads()
+    n_threads = 1 if random_state is not None else threads_before
+    embedding = np.empty((n_samples, params["n_components"]), dtype=np.float64)
+    try:
+        # umap sets 1 thread for fit only; transform's neighbour search shares a
+        # random state across its parallel loop, so keep 1 thread throughout.
+        numba.set_num_threads(n_threads)
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="n_jobs value", category=UserWarning
+            )
+            t = time.perf_counter()
+            if fit_idx is None:
+                embedding[:] = reducer.fit_transform(X)
+            else:
+                embedding[fit_idx] = reducer.fit_transform(X[fit_idx])
+            timings["fit"] = time.perf_counter() - t
+            if rest_idx is not None and rest_idx.size:
+                t = time.perf_counter()
+                embedding[rest_idx] = reducer.transform(X[rest_idx])
+                timings["transform"] = time.perf_counter() - t
+    except ValueError as err:
+        # umap's own parameter checks (e.g. an unknown metric name)
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if "metric" in message.lower():
+            raise InputError(
+                f"metric must be a metric umap knows, got {metric!r} ({message}); "
+                "use e.g. 'euclidean', 'cosine' or 'manhattan'"
+            ) from None
+        raise
+    finally:
+        numba.set_num_threads(threads_before)
+
+    info = {
+        "params": params,
+        "n_samples": int(n_samples),
+        "n_features": int(n_features),
+        "fit_rows": int(fit_rows),
+        "transformed_rows": int(n_samples - fit_rows),
+        "subsample_seed": subsample_seed,
+        "numba_threads": int(n_threads),
+        "numba_cache_dir": numba.config.CACHE_DIR or None,
+        "versions": _versions(),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+    logger.info(
+        "UMAP: %d rows (%d fitted, %d transformed) in %.1f s",
+        n_samples,
+        fit_rows,
+        n_samples - fit_rows,
+        sum(timings.values()),
+    )
+    return embedding, info
