@@ -63,11 +63,12 @@ def _fused_full_blocks(X, shift, log_weights, means, prec_chol, log_const, n_blo
                 mx_shift = mx
             s = 0.0
             for k in range(n_components):
-                s += math.exp(logp[k] - mx_shift)
-            lse = mx_shift + math.log(s)
-            acc += lse
+                logp[k] = math.exp(logp[k] - mx_shift)
+                s += logp[k]
+            acc += mx_shift + math.log(s)
+            inv_s = 1.0 / s
             for k in range(n_components):
-                r = math.exp(logp[k] - lse)
+                r = logp[k] * inv_s
                 nk[b, k] += r
                 for j in range(n_features):
                     rd = r * diff[k, j]

@@ -249,13 +249,17 @@ def _log_const(prec_chol, covariance_type, n_components, n_features):
 
 
 def _prepare_full(means, prec_chol, dtype):
+    """Stacked factors ``[P_1 .. P_K]`` with ``-mu_k P_k`` as an extra row.
+
+    With rows augmented by a column of ones, one GEMM gives every
+    ``(x - mu_k) P_k``; a second, with a block indicator, sums their squares.
+    """
     n_components, n_features = means.shape
-    pcat = np.ascontiguousarray(
-        np.swapaxes(prec_chol, 0, 1).reshape(n_features, n_components * n_features),
-        dtype=dtype,
-    )
-    offset = np.einsum("kd,kde->ke", means, prec_chol).reshape(-1).astype(dtype)
-    return pcat, offset
+    paug = np.empty((n_features + 1, n_components * n_features), dtype=dtype)
+    paug[:n_features] = np.swapaxes(prec_chol, 0, 1).reshape(n_features, -1)
+    paug[n_features] = -np.einsum("kd,kde->ke", means, prec_chol).reshape(-1)
+    block = np.kron(np.eye(n_components), np.ones((n_features, 1))).astype(dtype)
+    return paug, block
 
 
 def _prepare_tied(means, prec_chol, dtype):
@@ -270,24 +274,25 @@ def _prepare_spherical(means, prec_chol, dtype):
     return means.astype(dtype), (prec_chol**2).astype(dtype)
 
 
-def _sq_maha_full(X, prepared):
-    """Squared Mahalanobis distances, one GEMM for all components."""
-    pcat, offset = prepared
-    n_features = X.shape[1]
-    y = X @ pcat
-    y -= offset
-    y *= y
-    return y.reshape(X.shape[0], -1, n_features).sum(axis=2)
+def _sq_maha_full(X1, prepared, work=None):
+    """Squared Mahalanobis distances: two GEMMs for all components."""
+    paug, block = prepared
+    y = None if work is None else work.get("y", (X1.shape[0], paug.shape[1]))
+    y = np.matmul(X1, paug, out=y)
+    np.square(y, out=y)
+    return y @ block
 
 
-def _sq_maha_tied(X, prepared):
+def _sq_maha_tied(X1, prepared, work=None):
+    X = X1[:, :-1]
     prec_chol, offset = prepared
     y = (X @ prec_chol)[:, None, :] - offset[None, :, :]
     y *= y
     return y.sum(axis=2)
 
 
-def _sq_maha_diag(X, prepared):
+def _sq_maha_diag(X1, prepared, work=None):
+    X = X1[:, :-1]
     means, prec_chol = prepared
     y = X[:, None, :] - means[None, :, :]
     y *= prec_chol[None, :, :]
@@ -295,7 +300,8 @@ def _sq_maha_diag(X, prepared):
     return y.sum(axis=2)
 
 
-def _sq_maha_spherical(X, prepared):
+def _sq_maha_spherical(X1, prepared, work=None):
+    X = X1[:, :-1]
     means, precisions = prepared
     y = X[:, None, :] - means[None, :, :]
     y *= y
@@ -325,7 +331,19 @@ def _estimate_log_gaussian_prob(X, means, prec_chol, covariance_type):
     n_components, n_features = means.shape
     prepared = _PREPARE[covariance_type](means, prec_chol, X.dtype)
     const = _log_const(prec_chol, covariance_type, n_components, n_features)
-    return const - 0.5 * _SQ_MAHA[covariance_type](X, prepared)
+    return const - 0.5 * _SQ_MAHA[covariance_type](_augment(X), prepared)
+
+
+def _augment(X, shift=None, dtype=None):
+    """Rows ``X - shift`` with a trailing column of ones (the chunk layout)."""
+    n_samples, n_features = X.shape
+    X1 = np.empty((n_samples, n_features + 1), dtype=dtype or X.dtype)
+    if shift is None:
+        X1[:, :n_features] = X
+    else:
+        np.subtract(X, shift, out=X1[:, :n_features], casting="unsafe")
+    X1[:, n_features] = 1
+    return X1
 
 
 ###############################################################################
@@ -336,17 +354,38 @@ def _estimate_log_gaussian_prob(X, means, prec_chol, covariance_type):
 #   m2 = sum_i r_ik (x_i - c_k)(x_i - c_k)^T   (full; per type below)
 
 
-def _suffstat_full(X, resp, centers):
-    n_samples, n_features = X.shape
-    z = X[:, None, :] - centers[None, :, :]
-    z *= resp[:, :, None]
-    sx = z.sum(axis=0)
-    g = z.reshape(n_samples, -1).T @ X
-    m2 = g.reshape(-1, n_features, n_features) - sx[:, :, None] * centers[:, None, :]
-    return resp.sum(axis=0), sx, m2
+def _suffstat_full(X1, resp, centers, work=None):
+    """One GEMM gives ``sum r x x^T`` and ``sum r x``; then centre at c_k.
+
+    The products are uncentred in the (globally shifted) chunk coordinates,
+    which costs a relative error of about ``eps |mu_k|^2 / sigma_k^2`` with
+    ``mu_k`` measured from the data mean; the numba kernel centres exactly.
+    """
+    n_samples, n_aug = X1.shape
+    n_features = n_aug - 1
+    n_components = resp.shape[1]
+    z = None
+    if work is not None:
+        z = work.get("z", (n_samples, n_components, n_features))
+    z = np.einsum("mk,md->mkd", resp, X1[:, :n_features], out=z)
+    # X1^T Z is the faster GEMM layout; g[j, k, i] = sum r_k x_i x_j (j=d: 1)
+    g = (X1.T @ z.reshape(n_samples, -1)).reshape(n_aug, n_components, n_features)
+    sxx = np.transpose(g[:n_features], (1, 2, 0))
+    sx_raw = g[n_features]
+    nk_raw = resp.sum(axis=0)
+    sx = sx_raw - nk_raw[:, None] * centers
+    cx = sx_raw[:, :, None] * centers[:, None, :]
+    m2 = (
+        sxx
+        - cx
+        - np.swapaxes(cx, 1, 2)
+        + nk_raw[:, None, None] * centers[:, :, None] * centers[:, None, :]
+    )
+    return nk_raw, sx, m2
 
 
-def _suffstat_tied(X, resp, centers):
+def _suffstat_tied(X1, resp, centers, work=None):
+    X = X1[:, :-1]
     z = X[:, None, :] - centers[None, :, :]
     z *= resp[:, :, None]
     sx = z.sum(axis=0)
@@ -354,7 +393,8 @@ def _suffstat_tied(X, resp, centers):
     return resp.sum(axis=0), sx, m2
 
 
-def _suffstat_diag(X, resp, centers):
+def _suffstat_diag(X1, resp, centers, work=None):
+    X = X1[:, :-1]
     d = X[:, None, :] - centers[None, :, :]
     z = d * resp[:, :, None]
     sx = z.sum(axis=0)
@@ -460,6 +500,33 @@ def _chunks(n_samples, chunk_size):
         yield slice(start, min(n_samples, start + chunk_size))
 
 
+class _Workspace:
+    """Reusable chunk buffers (avoid fresh allocations every chunk)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.buffers = {}
+
+    def get(self, name, shape):
+        size = math.prod(shape)
+        buf = self.buffers.get(name)
+        if buf is None or buf.size < size:
+            buf = self.buffers[name] = np.empty(size, dtype=self.dtype)
+        return buf[:size].reshape(shape)
+
+
+def _log_resp_rows(wlp):
+    """Row-wise log-sum-exp and responsibilities with one ``exp`` pass."""
+    amax = wlp.max(axis=1)
+    if not np.all(np.isfinite(amax)):
+        amax = np.where(np.isfinite(amax), amax, 0.0)
+    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
+        e = np.exp(wlp - amax[:, None])
+        total = e.sum(axis=1)
+        e /= total[:, None]
+        return np.log(total) + amax, e
+
+
 def _logsumexp_rows(a):
     """Row-wise log-sum-exp (safe for rows of -inf)."""
     amax = a.max(axis=1)
@@ -508,8 +575,8 @@ class _Engine:
         )
 
     def rows(self, sl):
-        """Rows ``sl`` in internal coordinates and working dtype."""
-        return (self.X[sl] - self.shift).astype(self.dtype, copy=False)
+        """Rows ``sl`` in internal coordinates, working dtype, plus a 1s column."""
+        return _augment(self.X[sl], self.shift, self.dtype)
 
     def use_numba(self, params):
         return (
@@ -554,15 +621,16 @@ class _Engine:
         total = 0.0
         acc = None
         chunk = self.chunk_rows(len(params.weights))
+        work = _Workspace(self.dtype)
         for sl in _chunks(self.n_samples, chunk):
             Xc = self.rows(sl)
-            wlp = log_w - 0.5 * _SQ_MAHA[cov_type](Xc, prepared)
+            wlp = _SQ_MAHA[cov_type](Xc, prepared, work)
+            wlp *= -0.5
+            wlp += log_w
             wlp = params.mask_outside_support(Xc, wlp)
-            lse = _logsumexp_rows(wlp)
+            lse, resp = _log_resp_rows(wlp)
             total += float(lse.sum(dtype=np.float64))
-            with np.errstate(under="ignore"):
-                resp = np.exp(wlp - lse[:, None])
-            stats = _SUFFSTAT[cov_type](Xc, resp, centers)
+            stats = _SUFFSTAT[cov_type](Xc, resp, centers, work)
             if acc is None:
                 acc = [s.astype(np.float64) for s in stats]
             else:
@@ -634,6 +702,37 @@ class _Engine:
         return self.m_step(self.stats_from_resp(resp, centers), centers)
 
 
+def _initial_resp(X, n_components, init_params, random_state):
+    """Initial responsibilities exactly as sklearn's ``_initialize_parameters``.
+
+    ``random_state`` (a ``RandomState``) is consumed in the same order, so the
+    whole sequence of starts replays scikit-learn's.
+    """
+    n_samples = X.shape[0]
+    if init_params == "kmeans":
+        resp = np.zeros((n_samples, n_components), dtype=X.dtype)
+        label = (
+            cluster.KMeans(n_clusters=n_components, n_init=1, random_state=random_state)
+            .fit(X)
+            .labels_
+        )
+        resp[np.arange(n_samples), label] = 1
+    elif init_params == "random":
+        resp = np.asarray(
+            random_state.uniform(size=(n_samples, n_components)), dtype=X.dtype
+        )
+        resp /= np.sum(resp, axis=1)[:, np.newaxis]
+    elif init_params == "random_from_data":
+        resp = np.zeros((n_samples, n_components), dtype=X.dtype)
+        indices = random_state.choice(n_samples, size=n_components, replace=False)
+        resp[indices, np.arange(n_components)] = 1
+    else:  # "k-means++"
+        resp = np.zeros((n_samples, n_components), dtype=X.dtype)
+        _, indices = kmeans_plusplus(X, n_components, random_state=random_state)
+        resp[indices, np.arange(n_components)] = 1
+    return resp
+
+
 class _Params:
     """Mixture parameters in internal (shifted) coordinates, float64."""
 
@@ -656,7 +755,7 @@ class _Params:
         if self.null_space is None:
             return wlp
         for k, basis, tol in self.null_space:
-            residual = np.linalg.norm((Xc - self.means[k]) @ basis, axis=1)
+            residual = np.linalg.norm((Xc[:, :-1] - self.means[k]) @ basis, axis=1)
             wlp[residual >= tol, k] = -np.inf
         return wlp
 
@@ -1016,32 +1115,7 @@ default='kmeans'
 
     def _initial_resp(self, X, random_state):
         """Initial responsibilities, consuming ``random_state`` as sklearn."""
-        n_samples = X.shape[0]
-        n_components = self.n_components
-        if self.init_params == "kmeans":
-            resp = np.zeros((n_samples, n_components), dtype=X.dtype)
-            label = (
-                cluster.KMeans(
-                    n_clusters=n_components, n_init=1, random_state=random_state
-                )
-                .fit(X)
-                .labels_
-            )
-            resp[np.arange(n_samples), label] = 1
-        elif self.init_params == "random":
-            resp = np.asarray(
-                random_state.uniform(size=(n_samples, n_components)), dtype=X.dtype
-            )
-            resp /= np.sum(resp, axis=1)[:, np.newaxis]
-        elif self.init_params == "random_from_data":
-            resp = np.zeros((n_samples, n_components), dtype=X.dtype)
-            indices = random_state.choice(n_samples, size=n_components, replace=False)
-            resp[indices, np.arange(n_components)] = 1
-        else:  # "k-means++"
-            resp = np.zeros((n_samples, n_components), dtype=X.dtype)
-            _, indices = kmeans_plusplus(X, n_components, random_state=random_state)
-            resp[indices, np.arange(n_components)] = 1
-        return resp
+        return _initial_resp(X, self.n_components, self.init_params, random_state)
 
     def _initial_params(
         self, engine, X, random_state, weights_init, means_init, precisions_init
