@@ -134,7 +134,9 @@ def _file(spec):
 _SOURCES = {"digits": _digits, "blobs": _blobs, "large": _large, "file": _file}
 
 
-def validate_matrix(X, *, where, names, min_rows=1, on_invalid="error"):
+def validate_matrix(
+    X, *, where, names, min_rows=1, on_invalid="error", check_constant=True
+):
     """Check a feature matrix; return it with the rows to keep.
 
     Parameters
@@ -148,6 +150,9 @@ def validate_matrix(X, *, where, names, min_rows=1, on_invalid="error"):
         Fewest rows the fits need (the largest number of components asked for).
     on_invalid : {"error", "drop"}, default="error"
         What to do with rows holding NaN or infinite values.
+    check_constant : bool, default=True
+        Reject columns with zero variance (they carry no information and
+        usually mean a wrong column was picked).
 
     Returns
     -------
@@ -178,7 +183,7 @@ def validate_matrix(X, *, where, names, min_rows=1, on_invalid="error"):
             f"{where}: {n_rows} usable row(s) but up to {min_rows} components are "
             "asked for; use fewer components (K) or more data"
         )
-    if n_rows > 1:
+    if check_constant and n_rows > 1:
         spread = np.ptp(X[keep], axis=0)
         const = [names[i] for i in np.flatnonzero(spread == 0)]
         if const:
@@ -224,6 +229,8 @@ def load_dataset(name, spec, *, min_rows=1):
         names=names,
         min_rows=min_rows,
         on_invalid=spec.get("on_invalid", "error"),
+        # digits has blank border pixels: harmless for UMAP, kept as shipped.
+        check_constant=source == "file",
     )
     if n_dropped:
         X = X[keep]

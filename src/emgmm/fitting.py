@@ -168,6 +168,8 @@ def explain_difference(ours, theirs, *, max_distance, ari):
     gap = ours["mean_log_likelihood"] - theirs["mean_log_likelihood"]
 
     def state(rec, name):
+        if rec["tol"] == 0:
+            return f"{name} ran all {rec['n_iter']} iterations (tol=0: no early stop)"
         how = "converged" if rec["converged"] else "did not converge"
         return f"{name} {how} after {rec['n_iter']} iterations (tol={rec['tol']:g})"
 

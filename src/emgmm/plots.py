@@ -210,15 +210,19 @@ def plot_uncertainty(Y, max_resp, title):
 
 
 def plot_confusion(matrices):
-    """Heatmaps of confusion matrices; ``matrices`` maps a title to a DataFrame."""
+    """Heatmaps of confusion matrices.
+
+    ``matrices`` maps a title to ``(table, row_name, column_name)``, the table
+    a DataFrame of counts.
+    """
     import seaborn as sns
 
     n = len(matrices)
     fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.8))
     axes = np.atleast_1d(axes)
-    for ax, (name, cm) in zip(axes, matrices.items(), strict=True):
+    for ax, (name, (cm, rows, cols)) in zip(axes, matrices.items(), strict=True):
         sns.heatmap(cm, annot=cm.size <= 200, fmt="d", cmap="Blues", cbar=False, ax=ax)
-        ax.set_title(name)
+        ax.set(title=name, ylabel=rows, xlabel=cols)
     fig.tight_layout()
     return fig
 

@@ -41,13 +41,19 @@ def main(smk):
     )
     matching, _ = match_components(ours, theirs)
     matrices = {
-        "emgmm (matched) vs sklearn": labels_confusion(
-            relabel(ours["labels"], matching), theirs["labels"]
+        "emgmm vs sklearn": (
+            labels_confusion(relabel(ours["labels"], matching), theirs["labels"]),
+            "emgmm component (numbered as its sklearn partner)",
+            "sklearn component",
         )
     }
     y = io.load_npz(smk.input.data).get("y")
     if y is not None:
-        matrices["emgmm vs ground truth"] = labels_confusion(ours["labels"], y)
+        matrices["emgmm vs ground truth"] = (
+            labels_confusion(ours["labels"], y),
+            "emgmm component",
+            "true class",
+        )
     plots.save_figure(plots.plot_confusion(matrices), smk.output.confusion)
 
 
