@@ -43,6 +43,8 @@ _LOG_2PI = math.log(2 * math.pi)
 _NUMBA_MAX_FEATURES = 4
 # target size of one chunk's work arrays
 _CHUNK_BYTES = 4 * 2**20
+# lower bounds of two starts closer than this (relative) count as a tie
+_TIE_RTOL = 1e-12
 
 _SKLEARN_SINGULAR_MESSAGE = (
     "Fitting the mixture model failed because some components have "
@@ -1063,7 +1065,12 @@ default='kmeans'
             params, n_iter, lower_bound, lower_bounds, converged, hist = result
             if self.max_iter == 0:
                 best = (params, 0, [], False, hist)
-            elif lower_bound > max_lower_bound or max_lower_bound == -np.inf:
+            elif max_lower_bound == -np.inf or lower_bound > max_lower_bound + (
+                _TIE_RTOL * abs(max_lower_bound)
+            ):
+                # starts reaching the same optimum (up to a permutation of the
+                # components) tie up to rounding; sklearn's strict ">" then
+                # keeps the earlier one, and so do we despite last-bit noise
                 max_lower_bound = lower_bound
                 best = (params, n_iter, lower_bounds, converged, hist)
                 self.converged_ = converged
@@ -1260,7 +1267,7 @@ default='kmeans'
             Log-likelihood of each sample under the model.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return _logsumexp_rows(self._weighted_log_prob(X))
 
     def score(self, X, y=None):
@@ -1294,7 +1301,7 @@ default='kmeans'
             Component labels.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return np.argmax(self._weighted_log_prob(X), axis=1)
 
     def predict_proba(self, X):
@@ -1311,7 +1318,7 @@ default='kmeans'
             Responsibilities.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         wlp = self._weighted_log_prob(X)
         with np.errstate(under="ignore"):
             return np.exp(wlp - _logsumexp_rows(wlp)[:, None])
