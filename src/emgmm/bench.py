@@ -352,6 +352,13 @@ def _git_commit():
     return commit
 
 
+def _load_average():
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # pragma: no cover - not on Linux
+        return None
+
+
 def _set_numba_threads(threads):
     try:
         import numba
@@ -674,6 +681,7 @@ def run_benchmark(
         info["repeats"] = repeats
         info["gemm_flops"] = measure_gemm_rate() if measure_limits else None
         info["bandwidth_bytes"] = measure_bandwidth() if measure_limits else None
+        info["load_start"] = _load_average()
         for n_samples, n_features, n_components in sizes:
             X = make_data(n_samples, n_features, n_components, seed)
             for covariance_type in covariance_types:
@@ -693,6 +701,7 @@ def run_benchmark(
                     progress(row)
             del X
             gc.collect()
+    info["load_end"] = _load_average()
     return info, rows
 
 
@@ -821,6 +830,13 @@ def format_header(info, fmt="text"):
             else "memory seen by tracemalloc during fit (NumPy allocations only)"
         ),
     ]
+    load = info.get("load_start"), info.get("load_end")
+    if None not in load:
+        lines.append(
+            f"Load average (1 min) at start {load[0]:.2f}, at end {load[1]:.2f} "
+            f"on {info['cores']} cores (above the benchmark's own threads means "
+            "other processes competed for the CPU)"
+        )
     if gemm and bw:
         lines.append(
             f"Limits: float64 GEMM {gemm / 1e9:.1f} GFLOP/s (2000x2000 matmul), "
