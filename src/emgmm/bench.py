@@ -956,10 +956,8 @@ def main(argv=None):
 
     def progress(row):
         print(
-            f"done N={row['n_samples']} d={row['n_features']} "
-            f"K={row['n_components']} {row['covariance_type']}: sklearn "
-            f"{row['sklearn_s_per_iter']:.4g} s/iter, emgmm "
-            f"{row['emgmm_s_per_iter']:.4g} s/iter",
+            "done "
+            + ", ".join(f"{header}={_fmt(key, row[key])}" for key, header in COLUMNS),
             file=sys.stderr,
             flush=True,
         )
