@@ -31,6 +31,10 @@ rule model_selection:
         "benchmarks/{dataset}/model_selection.tsv"
     conda:
         "../../envs/emgmm.yaml"
+    resources:
+        mem_mb=mem_mb("model_selection"),
+        runtime=runtime("model_selection"),
+        cpus_per_task=cpus_per_task,
     params:
         criterion=config["model_selection"]["criterion"],
     script:
@@ -55,6 +59,10 @@ rule stability:
         "benchmarks/{dataset}/stability.tsv"
     conda:
         "../../envs/emgmm.yaml"
+    resources:
+        mem_mb=mem_mb("stability"),
+        runtime=runtime("stability"),
+        cpus_per_task=cpus_per_task,
     script:
         "../scripts/stability.py"
 

@@ -77,5 +77,9 @@ rule plot_fit:
         f"benchmarks/{FIT}/plot_fit.tsv"
     conda:
         "../../envs/emgmm.yaml"
+    resources:
+        mem_mb=mem_mb("plot_fit"),
+        runtime=runtime("plot_fit"),
+        cpus_per_task=cpus_per_task,
     script:
         "../scripts/plot_fit.py"

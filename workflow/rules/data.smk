@@ -11,8 +11,9 @@ rule load:
     conda:
         "../../envs/emgmm.yaml"
     resources:
-        mem_mb=config["resources"]["mem_mb"],
-        runtime=config["resources"]["runtime"],
+        mem_mb=mem_mb("load"),
+        runtime=runtime("load"),
+        cpus_per_task=cpus_per_task,
     params:
         spec=dataset_spec,
     script:
@@ -33,8 +34,9 @@ rule embed:
         "../../envs/emgmm.yaml"
     threads: config["threads"]["embed"]
     resources:
-        mem_mb=config["resources"]["mem_mb"],
-        runtime=config["resources"]["runtime"],
+        mem_mb=mem_mb("embed"),
+        runtime=runtime("embed"),
+        cpus_per_task=cpus_per_task,
     params:
         umap=umap_params,
     script:

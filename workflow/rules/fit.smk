@@ -12,8 +12,9 @@ rule fit_em:
         "../../envs/emgmm.yaml"
     threads: config["threads"]["fit"]
     resources:
-        mem_mb=config["resources"]["mem_mb"],
-        runtime=config["resources"]["runtime"],
+        mem_mb=mem_mb("fit_em"),
+        runtime=runtime("fit_em"),
+        cpus_per_task=cpus_per_task,
     params:
         implementation="emgmm",
         settings=fit_settings("emgmm"),
@@ -35,8 +36,9 @@ rule fit_sklearn:
         "../../envs/emgmm.yaml"
     threads: config["threads"]["fit"]
     resources:
-        mem_mb=config["resources"]["mem_mb"],
-        runtime=config["resources"]["runtime"],
+        mem_mb=mem_mb("fit_sklearn"),
+        runtime=runtime("fit_sklearn"),
+        cpus_per_task=cpus_per_task,
     params:
         implementation="sklearn",
         settings=fit_settings("sklearn"),
