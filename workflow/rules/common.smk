@@ -55,8 +55,12 @@ def dataset_spec(wildcards):
 
 
 def dataset_input(wildcards):
+    """The data file of a ``file`` dataset, if it exists: a missing one is
+    reported by ``load`` in one line, like any other problem with the data."""
     spec = config["datasets"][wildcards.dataset]
-    return [spec["path"]] if spec["source"] == "file" else []
+    if spec["source"] == "file" and Path(spec["path"]).exists():
+        return [spec["path"]]
+    return []
 
 
 def umap_params(wildcards):
