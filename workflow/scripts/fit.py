@@ -2,7 +2,7 @@
 
 import logging
 
-from emgmm import io
+from emgmm import InputError, io
 from emgmm.fitting import fit_mixture
 
 logger = logging.getLogger(__name__)
@@ -11,15 +11,18 @@ logger = logging.getLogger(__name__)
 def main(smk):
     wc = smk.wildcards
     X = io.load_npz(smk.input.embedding)["embedding"]
-    result = fit_mixture(
-        X,
-        implementation=smk.params.implementation,
-        n_components=int(wc.k),
-        covariance_type=wc.covariance_type,
-        random_state=int(wc.seed),
-        threads=smk.threads,
-        **smk.params.settings,
-    )
+    try:
+        result = fit_mixture(
+            X,
+            implementation=smk.params.implementation,
+            n_components=int(wc.k),
+            covariance_type=wc.covariance_type,
+            random_state=int(wc.seed),
+            threads=smk.threads,
+            **smk.params.settings,
+        )
+    except InputError as err:  # e.g. fewer rows than K: say which dataset
+        raise InputError(f"dataset {wc.dataset!r}: {err}") from None
     record = {"dataset": wc.dataset, **result.record}
     logger.info(
         "%s: %d iterations, converged=%s, log-likelihood %.6f",
