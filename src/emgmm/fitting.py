@@ -100,10 +100,15 @@ n_init, init_params
         gm.fit(X)
         resp = gm.predict_proba(X)
         log_likelihood = float(gm.score_samples(X).sum())
-        blas = [
-            {k: info[k] for k in ("internal_api", "num_threads", "version")}
-            for info in threadpool_info()
-        ]
+        # Sorted: threadpoolctl lists libraries in no stable order, and the
+        # record must be byte-identical between identical runs.
+        blas = sorted(
+            (
+                {k: info[k] for k in ("internal_api", "num_threads", "version")}
+                for info in threadpool_info()
+            ),
+            key=lambda b: (b["internal_api"], str(b["version"]), b["num_threads"]),
+        )
     labels = resp.argmax(axis=1)
     n_params = n_parameters(covariance_type, n_components, X.shape[1])
     arrays = {
