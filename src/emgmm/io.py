@@ -13,6 +13,7 @@ Every file the workflow writes goes through this module so that
 """
 
 import contextlib
+import glob
 import hashlib
 import io
 import json
@@ -31,6 +32,7 @@ __all__ = [
     "file_sha256",
     "load_json",
     "load_npz",
+    "remove_stale_temporaries",
     "run_script",
     "save_json",
     "save_npz",
@@ -55,12 +57,37 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    tmp = path.with_name(_temporary_name(path, os.getpid()))
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _temporary_name(path, pid):
+    return f".{path.stem}.tmp{pid}{path.suffix}"
+
+
+def remove_stale_temporaries(paths):
+    """Delete temporary files a killed writer left next to ``paths``.
+
+    A process killed (SIGKILL, node failure) inside :func:`atomic_path` cannot
+    remove its temporary file. :func:`run_script` calls this for the job's
+    outputs before running it: Snakemake runs one job per output at a time, so
+    any temporary of those outputs is left over from a killed run.
+
+    Returns
+    -------
+    removed : list of Path
+    """
+    removed = []
+    for path in map(Path, paths):
+        pattern = glob.escape(_temporary_name(path, "")).replace(".tmp", ".tmp*", 1)
+        for tmp in path.parent.glob(pattern):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def save_npz(path, **arrays):
@@ -157,6 +184,8 @@ def run_script(main, smk):
     """
     log = smk.log[0] if len(smk.log) else None
     terminal = setup_logging(log)
+    for tmp in remove_stale_temporaries(getattr(smk, "output", [])):
+        logger.warning("removed %s, left by an interrupted run", tmp)
     try:
         main(smk)
     except EmgmmError as err:
