@@ -18,7 +18,12 @@ import math
 import numpy as np
 from numba import get_num_threads, njit, prange, set_num_threads
 
-__all__ = ["fused_full_pass", "n_blocks_for", "numba_threads"]
+__all__ = [
+    "full_weighted_log_prob",
+    "fused_full_pass",
+    "n_blocks_for",
+    "numba_threads",
+]
 
 
 def n_blocks_for(n_samples):
@@ -40,12 +45,19 @@ def _fused_full_blocks(X, shift, log_weights, means, prec_chol, log_const, n_blo
         stop = min(n_samples, start + step)
         diff = np.empty((n_components, n_features))
         logp = np.empty(n_components)
+        x = np.empty(n_features)
+        # block-local accumulators (written back once)
+        l_nk = np.zeros(n_components)
+        l_sx = np.zeros((n_components, n_features))
+        l_sxx = np.zeros((n_components, n_features, n_features))
         acc = 0.0
         for i in range(start, stop):
+            for j in range(n_features):
+                x[j] = X[i, j] - shift[j]
             for k in range(n_components):
-                for j in range(n_features):
-                    diff[k, j] = (X[i, j] - shift[j]) - means[k, j]
                 q = 0.0
+                for j in range(n_features):
+                    diff[k, j] = x[j] - means[k, j]
                 for j in range(n_features):
                     y = 0.0
                     for t in range(j + 1):
@@ -58,25 +70,84 @@ def _fused_full_blocks(X, shift, log_weights, means, prec_chol, log_const, n_blo
                 if logp[k] > mx:
                     mx = logp[k]
             if not math.isfinite(mx):
-                mx_shift = 0.0
-            else:
-                mx_shift = mx
+                mx = 0.0
             s = 0.0
             for k in range(n_components):
-                logp[k] = math.exp(logp[k] - mx_shift)
+                logp[k] = math.exp(logp[k] - mx)
                 s += logp[k]
-            acc += mx_shift + math.log(s)
+            acc += mx + math.log(s)
             inv_s = 1.0 / s
             for k in range(n_components):
                 r = logp[k] * inv_s
-                nk[b, k] += r
+                l_nk[k] += r
                 for j in range(n_features):
                     rd = r * diff[k, j]
-                    sx[b, k, j] += rd
+                    l_sx[k, j] += rd
                     for t in range(j + 1):
-                        sxx[b, k, j, t] += rd * diff[k, t]
+                        l_sxx[k, j, t] += rd * diff[k, t]
         lse_sum[b] = acc
+        nk[b] = l_nk
+        sx[b] = l_sx
+        sxx[b] = l_sxx
     return lse_sum, nk, sx, sxx
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _full_weighted_log_prob(
+    X, shift, log_weights, means, prec_chol, log_const, n_blocks
+):
+    n_samples, n_features = X.shape
+    n_components = means.shape[0]
+    out = np.empty((n_samples, n_components))
+    step = (n_samples + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        start = b * step
+        stop = min(n_samples, start + step)
+        x = np.empty(n_features)
+        diff = np.empty(n_features)
+        for i in range(start, stop):
+            for j in range(n_features):
+                x[j] = X[i, j] - shift[j]
+            for k in range(n_components):
+                for j in range(n_features):
+                    diff[j] = x[j] - means[k, j]
+                q = 0.0
+                for j in range(n_features):
+                    y = 0.0
+                    for t in range(j + 1):
+                        y += diff[t] * prec_chol[k, t, j]
+                    q += y * y
+                out[i, k] = log_const[k] + log_weights[k] - 0.5 * q
+    return out
+
+
+def full_weighted_log_prob(
+    X, shift, log_weights, means, prec_chol, log_const, n_threads
+):
+    """``log w_k + log N(x_i | k)`` for all rows (each row independent)."""
+    with _numba_thread_limit(n_threads):
+        return _full_weighted_log_prob(
+            X, *_as_f64(shift, log_weights, means, prec_chol, log_const),
+            n_blocks_for(X.shape[0]),
+        )
+
+
+def _as_f64(*arrays):
+    return tuple(np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
+
+
+class _numba_thread_limit:
+    """Context manager: numba threads <= ``n_threads`` inside."""
+
+    def __init__(self, n_threads):
+        self.n_threads = n_threads
+
+    def __enter__(self):
+        self.previous = get_num_threads()
+        set_num_threads(max(1, min(self.n_threads, self.previous)))
+
+    def __exit__(self, *exc):
+        set_num_threads(self.previous)
 
 
 def fused_full_pass(X, shift, log_weights, means, prec_chol, log_const, n_threads):
@@ -111,20 +182,10 @@ def fused_full_pass(X, shift, log_weights, means, prec_chol, log_const, n_thread
         ``sum_i r_ik (x_i - c_k)(x_i - c_k)^T``.
     """
     n_blocks = n_blocks_for(X.shape[0])
-    previous = get_num_threads()
-    set_num_threads(max(1, min(n_threads, previous if previous else n_threads)))
-    try:
+    with _numba_thread_limit(n_threads):
         lse_sum, nk, sx, sxx = _fused_full_blocks(
-            X,
-            np.ascontiguousarray(shift, dtype=np.float64),
-            np.ascontiguousarray(log_weights, dtype=np.float64),
-            np.ascontiguousarray(means, dtype=np.float64),
-            np.ascontiguousarray(prec_chol, dtype=np.float64),
-            np.ascontiguousarray(log_const, dtype=np.float64),
-            n_blocks,
+            X, *_as_f64(shift, log_weights, means, prec_chol, log_const), n_blocks
         )
-    finally:
-        set_num_threads(previous)
     # fixed-order reduction over blocks (deterministic)
     total = 0.0
     for value in lse_sum:

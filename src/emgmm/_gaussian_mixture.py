@@ -254,14 +254,13 @@ def _prepare_full(means, prec_chol, dtype):
     """Stacked factors ``[P_1 .. P_K]`` with ``-mu_k P_k`` as an extra row.
 
     With rows augmented by a column of ones, one GEMM gives every
-    ``(x - mu_k) P_k``; a second, with a block indicator, sums their squares.
+    ``(x - mu_k) P_k``.
     """
     n_components, n_features = means.shape
     paug = np.empty((n_features + 1, n_components * n_features), dtype=dtype)
     paug[:n_features] = np.swapaxes(prec_chol, 0, 1).reshape(n_features, -1)
     paug[n_features] = -np.einsum("kd,kde->ke", means, prec_chol).reshape(-1)
-    block = np.kron(np.eye(n_components), np.ones((n_features, 1))).astype(dtype)
-    return paug, block
+    return paug, n_components
 
 
 def _prepare_tied(means, prec_chol, dtype):
@@ -277,12 +276,11 @@ def _prepare_spherical(means, prec_chol, dtype):
 
 
 def _sq_maha_full(X1, prepared, work=None):
-    """Squared Mahalanobis distances: two GEMMs for all components."""
-    paug, block = prepared
+    """Squared Mahalanobis distances: one GEMM for all components."""
+    paug, n_components = prepared
     y = None if work is None else work.get("y", (X1.shape[0], paug.shape[1]))
-    y = np.matmul(X1, paug, out=y)
-    np.square(y, out=y)
-    return y @ block
+    y = np.matmul(X1, paug, out=y).reshape(X1.shape[0], n_components, -1)
+    return np.einsum("mkd,mkd->mk", y, y)
 
 
 def _sq_maha_tied(X1, prepared, work=None):
@@ -357,24 +355,32 @@ def _augment(X, shift=None, dtype=None):
 
 
 def _suffstat_full(X1, resp, centers, work=None):
-    """One GEMM gives ``sum r x x^T`` and ``sum r x``; then centre at c_k.
+    """Raw statistics of one chunk: ``sum r`` and one GEMM ``X1^T (r x)``.
+
+    ``g[j, k, i] = sum_n r_nk x_ni x_nj`` for ``j < d`` and ``sum_n r_nk x_ni``
+    for ``j = d`` (the column of ones); :func:`_finish_full` centres them.
+    """
+    n_samples, n_aug = X1.shape
+    n_components = resp.shape[1]
+    z = None
+    if work is not None:
+        z = work.get("z", (n_samples, n_components, n_aug - 1))
+    z = np.einsum("mk,md->mkd", resp, X1[:, :-1], out=z)
+    return resp.sum(axis=0), X1.T @ z.reshape(n_samples, -1)
+
+
+def _finish_full(stats, centers):
+    """Centre the accumulated raw statistics at ``centers``.
 
     The products are uncentred in the (globally shifted) chunk coordinates,
     which costs a relative error of about ``eps |mu_k|^2 / sigma_k^2`` with
     ``mu_k`` measured from the data mean; the numba kernel centres exactly.
     """
-    n_samples, n_aug = X1.shape
-    n_features = n_aug - 1
-    n_components = resp.shape[1]
-    z = None
-    if work is not None:
-        z = work.get("z", (n_samples, n_components, n_features))
-    z = np.einsum("mk,md->mkd", resp, X1[:, :n_features], out=z)
-    # X1^T Z is the faster GEMM layout; g[j, k, i] = sum r_k x_i x_j (j=d: 1)
-    g = (X1.T @ z.reshape(n_samples, -1)).reshape(n_aug, n_components, n_features)
+    nk_raw, g = stats
+    n_components, n_features = centers.shape
+    g = g.reshape(n_features + 1, n_components, n_features)
     sxx = np.transpose(g[:n_features], (1, 2, 0))
     sx_raw = g[n_features]
-    nk_raw = resp.sum(axis=0)
     sx = sx_raw - nk_raw[:, None] * centers
     cx = sx_raw[:, :, None] * centers[:, None, :]
     m2 = (
@@ -384,6 +390,10 @@ def _suffstat_full(X1, resp, centers, work=None):
         + nk_raw[:, None, None] * centers[:, :, None] * centers[:, None, :]
     )
     return nk_raw, sx, m2
+
+
+def _finish_centred(stats, centers):
+    return stats
 
 
 def _suffstat_tied(X1, resp, centers, work=None):
@@ -412,6 +422,18 @@ _SUFFSTAT = {
     "diag": _suffstat_diag,
     "spherical": _suffstat_spherical,
 }
+_FINISH = {
+    "full": _finish_full,
+    "tied": _finish_centred,
+    "diag": _finish_centred,
+    "spherical": _finish_centred,
+}
+
+
+def _sufficient_statistics(X1, resp, centers, covariance_type):
+    """``(sum r, sum r (x - c), second moments about c)`` of one chunk."""
+    stats = _SUFFSTAT[covariance_type](X1, resp, centers)
+    return _FINISH[covariance_type](stats, centers)
 
 
 def _centred_correction(sx, delta, nk_raw):
@@ -591,13 +613,30 @@ class _Engine:
 
     # -- passes ------------------------------------------------------------
     def weighted_log_prob(self, params, sl):
+        """``log w_k + log N(x | k)`` for rows ``sl`` (float64)."""
+        key = (id(params), self.dtype)
+        if getattr(self, "_prepared_key", None) != key:
+            self._prepared = _PREPARE[self.covariance_type](
+                params.means, params.prec_chol, self.dtype
+            )
+            self._prepared_key = key
+            self._prepared_params = params  # keeps id(params) unique
+        if self.use_numba(params):
+            from ._em_numba import full_weighted_log_prob
+
+            return full_weighted_log_prob(
+                self.X[sl],
+                self.shift,
+                np.log(params.weights),
+                params.means,
+                params.prec_chol,
+                params.log_const,
+                self.n_threads,
+            )
         Xc = self.rows(sl)
-        prepared = _PREPARE[self.covariance_type](
-            params.means, params.prec_chol, self.dtype
-        )
         wlp = params.log_const + np.log(params.weights) - 0.5 * _SQ_MAHA[
             self.covariance_type
-        ](Xc, prepared)
+        ](Xc, self._prepared)
         return params.mask_outside_support(Xc, wlp)
 
     def e_step_stats(self, params):
@@ -640,7 +679,7 @@ class _Engine:
             else:
                 for a, s in zip(acc, stats, strict=True):
                     a += s
-        return total, tuple(acc)
+        return total, _FINISH[cov_type](tuple(acc), params.means)
 
     def stats_from_resp(self, resp, centers):
         acc = None
@@ -654,7 +693,7 @@ class _Engine:
             else:
                 for a, s in zip(acc, stats, strict=True):
                     a += s
-        return tuple(acc)
+        return _FINISH[self.covariance_type](tuple(acc), centers)
 
     def _sklearn_parameters_from_resp(self, resp):
         cov_type = self.covariance_type
