@@ -921,6 +921,30 @@ default='kmeans'
     --------
     emgmm.GaussianMixtureEM : The notebook interface on the same engine.
 
+    Notes
+    -----
+    Deliberate differences from scikit-learn 1.9.1:
+
+    * A start whose covariance becomes singular raises
+      :class:`~emgmm.SingularCovarianceError`, a ``ValueError`` whose message
+      begins with sklearn's and adds the component, iteration and smallest
+      eigenvalue.  With ``n_init > 1`` such a start is recorded in
+      ``failed_inits_``, warned about and skipped; the fit fails only if
+      every start fails (sklearn aborts on the first failure).
+    * Starts whose lower bounds agree to 1e-12 relative (the same optimum,
+      up to a permutation of components) count as a tie and the earlier one
+      is kept, as sklearn's strict ``>`` does for exactly equal values;
+      without this, last-bit rounding could pick a permuted copy.
+    * For 'tied', 'diag' and 'spherical', sklearn's initial M-step uses
+      uncentred formulas (``E[x^2] - mu^2``); they are replayed exactly unless
+      the data's mean is more than 1e3 standard deviations from the origin,
+      where they lose all precision (sklearn then often fails) and the
+      centred formula is used.
+    * With ``precisions_init`` and ``max_iter=0``, ``covariances_`` is the
+      inverse of the given precisions (sklearn leaves it unset).
+    * ``predict``/``score_samples`` always compute in float64 or float32,
+      even for integer input.
+
     Examples
     --------
     >>> import numpy as np
