@@ -3,37 +3,46 @@
 # Every job asks for at least config["resources"] (mem_mb, runtime: the
 # floor); the rules whose cost grows with the data ask for more, from the
 # size of their input files (.npz, uncompressed, so the size is the data):
-# MEM[rule] = (MiB at any size, MiB per MiB of input) and RUNTIME[rule] =
-# (minutes at any size, minutes per GiB of input). The per-MiB figures come
-# from the benchmark files of the N = 1e6 run (docs/cluster.md), with a margin.
-# A job that fails is retried (profiles/slurm: retries) with `attempt` times
-# the memory and run time, so a job killed for exceeding its request gets
-# more on the next try.
-# Locally these only throttle: `--resources mem_mb=...` caps the sum.
+#   MEM[rule] = (MiB at any size, MiB per MiB of input,
+#                MiB per MiB of input and per mixture component)
+#   RUNTIME[rule] = (minutes at any size, minutes per GiB of input)
+# Only the inputs named in SIZED[rule] count, when a rule reads a few of many
+# (model_selection draws one chosen fit, whatever the size of the sweep).
+# The figures are the benchmark files of the N = 1e6 run (docs/cluster.md)
+# with a margin of 25-50%. A failed job is retried (profiles/slurm: retries)
+# with `attempt` times the memory and run time, so a job killed for exceeding
+# its request gets twice as much on the second try.
+# Locally these only throttle: `--resources mem_mb=...` caps their sum.
+
+import os
 
 MEM = {
-    "load": (600, 4.0),
-    "embed": (1500, 6.0),
-    "fit_em": (400, 8.0),
-    "fit_sklearn": (500, 24.0),
-    "plot_fit": (500, 8.0),
-    "model_selection": (500, 4.0),
-    "stability": (400, 0.5),
+    "load": (400, 4.0, 0),
+    "embed": (500, 30.0, 0),
+    "fit_em": (500, 16.0, 0),
+    "fit_sklearn": (400, 0, 4.0),
+    "plot_fit": (300, 6.0, 0),
+    "model_selection": (300, 3.0, 0),
+    "stability": (300, 2.0, 0),
 }
 RUNTIME = {
     "load": (5, 5),
     "embed": (10, 400),
-    "fit_em": (5, 60),
-    "fit_sklearn": (5, 240),
-    "plot_fit": (5, 60),
+    "fit_em": (5, 30),
+    "fit_sklearn": (5, 120),
+    "plot_fit": (5, 30),
     "model_selection": (5, 10),
-    "stability": (5, 2),
+    "stability": (5, 5),
 }
+SIZED = {"model_selection": ("data", "embedding")}
 
 
-def _dataset_mb(wildcards, input):
-    """Size of the data in MiB: the input files', or for a generated dataset
-    (no input file) n_samples x n_features float64 values."""
+def _dataset_mb(rule, wildcards, input):
+    """Size of the data in MiB: the input files' (those in SIZED[rule]), or
+    for a generated dataset (no input file) n_samples x n_features float64."""
+    if rule in SIZED:
+        size = sum(os.path.getsize(input[name]) for name in SIZED[rule])
+        return size / 2**20
     if input:
         return input.size_mb
     spec = config["datasets"][wildcards.dataset]
@@ -45,10 +54,11 @@ def _dataset_mb(wildcards, input):
 
 def mem_mb(rule):
     """Memory request (MiB) of a job of ``rule``, scaled by its input size."""
-    base, per_mb = MEM[rule]
+    base, per_mb, per_mb_component = MEM[rule]
 
     def request(wildcards, input, attempt):
-        need = base + per_mb * _dataset_mb(wildcards, input)
+        per_mb_all = per_mb + int(wildcards.get("k", 0)) * per_mb_component
+        need = base + per_mb_all * _dataset_mb(rule, wildcards, input)
         return int(max(config["resources"]["mem_mb"], need) * attempt)
 
     return request
@@ -59,7 +69,7 @@ def runtime(rule):
     base, per_gb = RUNTIME[rule]
 
     def request(wildcards, input, attempt):
-        need = base + per_gb * _dataset_mb(wildcards, input) / 1024
+        need = base + per_gb * _dataset_mb(rule, wildcards, input) / 1024
         return int(max(config["resources"]["runtime"], need) * attempt)
 
     return request
