@@ -103,12 +103,19 @@ def test_chunk_size_does_not_change_results():
     np.testing.assert_allclose(a.covariances_, b.covariances_, rtol=1e-11)
 
 
-def test_deterministic_bytes():
-    X, _ = make_blobs(20000, n_features=2, centers=4, random_state=3)
+@pytest.mark.parametrize(
+    ("n_features", "covariance_type"), [(2, "full"), (8, "full"), (8, "diag")]
+)
+def test_deterministic_bytes(n_features, covariance_type):
+    """Same bytes whatever the thread count (numba kernel and threaded parts)."""
+    X, _ = make_blobs(20000, n_features=n_features, centers=4, random_state=3)
     runs = []
     for threads in (1, 2, 1):
         with threadpool_limits(threads):
-            gm = GaussianMixture(4, random_state=0, max_iter=20, tol=0)
+            gm = GaussianMixture(
+                4, covariance_type=covariance_type, random_state=0, max_iter=20,
+                tol=0, chunk_size=1000,
+            )
             with pytest.warns(Warning):
                 gm.fit(X)
         runs.append(gm.means_.tobytes() + gm.covariances_.tobytes())
@@ -147,3 +154,16 @@ def test_all_starts_failing_raises_one_line():
             gm.fit(X)
     assert "\n" not in str(info.value)
     assert "All 2 initializations failed" in str(info.value)
+
+
+def test_threads_follow_threadpoolctl_limit():
+    import numba
+
+    from emgmm._gaussian_mixture import _blas_threads
+
+    before = numba.get_num_threads()
+    with threadpool_limits(1):
+        assert _blas_threads() == 1
+        X, _ = make_blobs(5000, n_features=2, centers=2, random_state=0)
+        GaussianMixture(2, random_state=0).fit(X)
+    assert numba.get_num_threads() == before  # restored after the kernel

@@ -21,6 +21,8 @@ Private helpers come one per covariance type, picked by a dict on
 
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from numbers import Integral, Real
 from time import time
 
@@ -32,6 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._errors import SingularCovarianceError
 
@@ -43,6 +46,8 @@ _LOG_2PI = math.log(2 * math.pi)
 _NUMBA_MAX_FEATURES = 4
 # target size of one chunk's work arrays
 _CHUNK_BYTES = 4 * 2**20
+# fixed number of row parts of a pass (threads take whole parts)
+_N_PARTS = 8
 # lower bounds of two starts closer than this (relative) count as a tie
 _TIE_RTOL = 1e-12
 
@@ -579,6 +584,7 @@ class _Engine:
         self.eps = np.finfo(np.float64).eps
         self.n_threads = n_threads
         self.chunk_size = chunk_size
+        self._executor = None
         if shift is None:
             shift = np.zeros(self.n_features)
             for sl in _chunks(self.n_samples, 65536):
@@ -661,25 +667,70 @@ class _Engine:
         prepared = _PREPARE[cov_type](params.means, params.prec_chol, self.dtype)
         log_w = (params.log_const + np.log(params.weights)).astype(self.dtype)
         centers = params.means.astype(self.dtype)
+        chunk = self.chunk_rows(len(params.weights))
+
+        def run_part(part):
+            total = 0.0
+            acc = None
+            work = _Workspace(self.dtype)
+            for sl in _chunks(part.stop - part.start, chunk):
+                sl = slice(part.start + sl.start, part.start + sl.stop)
+                Xc = self.rows(sl)
+                wlp = _SQ_MAHA[cov_type](Xc, prepared, work)
+                wlp *= -0.5
+                wlp += log_w
+                wlp = params.mask_outside_support(Xc, wlp)
+                lse, resp = _log_resp_rows(wlp)
+                total += float(lse.sum(dtype=np.float64))
+                stats = _SUFFSTAT[cov_type](Xc, resp, centers, work)
+                if acc is None:
+                    acc = [s.astype(np.float64) for s in stats]
+                else:
+                    for a, s in zip(acc, stats, strict=True):
+                        a += s
+            return total, acc
+
+        results = self.map_parts(run_part, chunk)
         total = 0.0
         acc = None
-        chunk = self.chunk_rows(len(params.weights))
-        work = _Workspace(self.dtype)
-        for sl in _chunks(self.n_samples, chunk):
-            Xc = self.rows(sl)
-            wlp = _SQ_MAHA[cov_type](Xc, prepared, work)
-            wlp *= -0.5
-            wlp += log_w
-            wlp = params.mask_outside_support(Xc, wlp)
-            lse, resp = _log_resp_rows(wlp)
-            total += float(lse.sum(dtype=np.float64))
-            stats = _SUFFSTAT[cov_type](Xc, resp, centers, work)
+        for part_total, part_acc in results:  # fixed order: deterministic
+            total += part_total
             if acc is None:
-                acc = [s.astype(np.float64) for s in stats]
+                acc = part_acc
             else:
-                for a, s in zip(acc, stats, strict=True):
+                for a, s in zip(acc, part_acc, strict=True):
                     a += s
         return total, _FINISH[cov_type](tuple(acc), params.means)
+
+    def map_parts(self, func, chunk):
+        """``func`` over a fixed partition of the rows, in threads if allowed.
+
+        The partition depends only on ``n_samples`` and the chunk size (never
+        on the thread count), and results come back in order, so the sums
+        are the same bytes whatever the number of threads.  Each worker runs
+        whole chunks with single-threaded BLAS (see :meth:`blas_guard`):
+        parallel over chunks instead of inside many small GEMMs, whose
+        thread hand-overs dominate on a busy machine.
+        """
+        n_parts = int(min(_N_PARTS, max(1, self.n_samples // max(chunk, 1))))
+        bounds = np.linspace(0, self.n_samples, n_parts + 1).astype(int)
+        parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        if self.n_threads <= 1 or n_parts == 1:
+            return [func(part) for part in parts]
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.n_threads)
+        return list(self._executor.map(func, parts))
+
+    def close(self):
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+
+    def blas_guard(self):
+        """Context: single-threaded BLAS while chunks run in worker threads."""
+        if self.n_threads > 1:
+            return threadpool_limits(limits=1, user_api="blas")
+        return nullcontext()
 
     def stats_from_resp(self, resp, centers):
         acc = None
@@ -1095,83 +1146,87 @@ default='kmeans'
             _blas_threads(),
         )
 
-        max_lower_bound = -np.inf
-        best = None
-        self.converged_ = False
-        self.failed_inits_ = []
-        for init in range(n_init):
-            self._print_verbose_msg_init_beg(init)
-            try:
-                if do_init:
-                    params = self._initial_params(
-                        engine, X, random_state, weights_init, means_init,
-                        precisions_init,
+        try:
+            max_lower_bound = -np.inf
+            best = None
+            self.converged_ = False
+            self.failed_inits_ = []
+            for init in range(n_init):
+                self._print_verbose_msg_init_beg(init)
+                try:
+                    if do_init:
+                        params = self._initial_params(
+                            engine, X, random_state, weights_init, means_init,
+                            precisions_init,
+                        )
+                        lower_bound = -np.inf
+                    else:
+                        params = self._params_from_attributes(engine)
+                        lower_bound = self.lower_bound_
+                    with engine.blas_guard():
+                        result = self._run_em(engine, params, lower_bound)
+                except SingularCovarianceError as err:
+                    if n_init == 1:
+                        raise
+                    self.failed_inits_.append(
+                        {
+                            "init": init,
+                            "component": err.component,
+                            "iteration": err.iteration,
+                            "message": str(err),
+                        }
                     )
-                    lower_bound = -np.inf
-                else:
-                    params = self._params_from_attributes(engine)
-                    lower_bound = self.lower_bound_
-                result = self._run_em(engine, params, lower_bound)
-            except SingularCovarianceError as err:
-                if n_init == 1:
-                    raise
-                self.failed_inits_.append(
-                    {
-                        "init": init,
-                        "component": err.component,
-                        "iteration": err.iteration,
-                        "message": str(err),
-                    }
+                    warnings.warn(
+                        f"Initialization {init} of {n_init} failed and was skipped: "
+                        f"{err}",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    continue
+                params, n_iter, lower_bound, lower_bounds, converged, hist = result
+                if self.max_iter == 0:
+                    best = (params, 0, [], False, hist)
+                elif max_lower_bound == -np.inf or lower_bound > max_lower_bound + (
+                    _TIE_RTOL * abs(max_lower_bound)
+                ):
+                    # starts reaching the same optimum (up to a permutation of the
+                    # components) tie up to rounding; sklearn's strict ">" then
+                    # keeps the earlier one, and so do we despite last-bit noise
+                    max_lower_bound = lower_bound
+                    best = (params, n_iter, lower_bounds, converged, hist)
+                    self.converged_ = converged
+            if best is None:
+                first = self.failed_inits_[0]
+                raise SingularCovarianceError(
+                    f"All {n_init} initializations failed; first failure: "
+                    f"{first['message']}",
+                    component=first["component"],
+                    iteration=first["iteration"],
+                    min_eigenvalue=float("nan"),
                 )
+
+            if not self.converged_ and self.max_iter > 0:
                 warnings.warn(
-                    f"Initialization {init} of {n_init} failed and was skipped: "
-                    f"{err}",
-                    UserWarning,
+                    (
+                        "Best performing initialization did not converge. "
+                        "Try different init parameters, or increase max_iter, "
+                        "tol, or check for degenerate data."
+                    ),
+                    ConvergenceWarning,
                     stacklevel=2,
                 )
-                continue
-            params, n_iter, lower_bound, lower_bounds, converged, hist = result
-            if self.max_iter == 0:
-                best = (params, 0, [], False, hist)
-            elif max_lower_bound == -np.inf or lower_bound > max_lower_bound + (
-                _TIE_RTOL * abs(max_lower_bound)
-            ):
-                # starts reaching the same optimum (up to a permutation of the
-                # components) tie up to rounding; sklearn's strict ">" then
-                # keeps the earlier one, and so do we despite last-bit noise
-                max_lower_bound = lower_bound
-                best = (params, n_iter, lower_bounds, converged, hist)
-                self.converged_ = converged
-        if best is None:
-            first = self.failed_inits_[0]
-            raise SingularCovarianceError(
-                f"All {n_init} initializations failed; first failure: "
-                f"{first['message']}",
-                component=first["component"],
-                iteration=first["iteration"],
-                min_eigenvalue=float("nan"),
-            )
 
-        if not self.converged_ and self.max_iter > 0:
-            warnings.warn(
-                (
-                    "Best performing initialization did not converge. "
-                    "Try different init parameters, or increase max_iter, "
-                    "tol, or check for degenerate data."
-                ),
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-
-        params, n_iter, lower_bounds, _, hist = best
-        self._set_fitted(params, engine, X.dtype if self.dtype is None else dtype)
-        self.n_iter_ = n_iter
-        self.lower_bound_ = max_lower_bound
-        self.lower_bounds_ = lower_bounds
-        self.history_ = self._history_arrays(hist, engine)
-        self._engine_shift = engine.shift
-        # final E-step: labels consistent with fit(X).predict(X)
-        return self._argmax_labels(engine, params)
+            params, n_iter, lower_bounds, _, hist = best
+            self._set_fitted(params, engine, X.dtype if self.dtype is None else dtype)
+            self.n_iter_ = n_iter
+            self.lower_bound_ = max_lower_bound
+            self.lower_bounds_ = lower_bounds
+            self.history_ = self._history_arrays(hist, engine)
+            self._engine_shift = engine.shift
+            # final E-step: labels consistent with fit(X).predict(X)
+            return self._argmax_labels(engine, params)
+        finally:
+            engine.close()
 
     def _checked_inits(self, n_features):
         weights_init = means_init = precisions_init = None
