@@ -965,8 +965,8 @@ default='kmeans'
     failed_inits_ : list of dict
         Starts (``n_init > 1``) abandoned because a covariance became
         singular: ``{'init': i, 'component': k, 'iteration': t,
-        'message': str}``.  scikit-learn instead aborts the whole fit; here
-        the fit only fails if every start fails.
+        'min_eigenvalue': float, 'message': str}``.  scikit-learn instead
+        aborts the whole fit; here the fit only fails if every start fails.
 
     See Also
     --------
@@ -1173,6 +1173,7 @@ default='kmeans'
                             "init": init,
                             "component": err.component,
                             "iteration": err.iteration,
+                            "min_eigenvalue": err.min_eigenvalue,
                             "message": str(err),
                         }
                     )
@@ -1202,7 +1203,7 @@ default='kmeans'
                     f"{first['message']}",
                     component=first["component"],
                     iteration=first["iteration"],
-                    min_eigenvalue=float("nan"),
+                    min_eigenvalue=first["min_eigenvalue"],
                 )
 
             if not self.converged_ and self.max_iter > 0:
@@ -1350,7 +1351,13 @@ default='kmeans'
         dtype = np.dtype(self.dtype) if self.dtype is not None else X.dtype
         shift = np.asarray(self._engine_shift, dtype=np.float64)
         return _Engine(
-            X, self.covariance_type, self.reg_covar, self.chunk_size, dtype, 1, shift
+            X,
+            self.covariance_type,
+            self.reg_covar,
+            self.chunk_size,
+            dtype,
+            _blas_threads() if X.shape[0] >= 100_000 else 1,
+            shift,
         )
 
     def _predict_params(self):
