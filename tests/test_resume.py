@@ -1,0 +1,186 @@
+"""Determinism, interruption and isolation of the workflow (snakemake subprocess).
+
+* Two clean runs of the same config give byte-identical outputs (every file
+  under results/ but manifest.json and timings.tsv, which hold wall times).
+* A run killed (SIGKILL, whole process group) after its first fit output
+  appeared and resumed with --rerun-incomplete ends with the same bytes as a
+  clean run, keeps the jobs that had finished, and leaves no temporary file.
+* A dataset whose load fails leaves the results of another dataset untouched.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from workflow_helpers import (
+    REPO,
+    SNAKEMAKE,
+    copy_run,
+    env,
+    job_counts,
+    snakemake,
+    write_config,
+)
+
+from emgmm import io
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "datasets": {
+        "tiny": {
+            "source": "blobs",
+            "n_samples": 200,
+            "n_features": 4,
+            "centers": 3,
+            "random_state": 0,
+        }
+    },
+    "K": [2, 3],
+    "covariance_types": ["full"],
+    "seeds": [0],
+    "umap": {"n_neighbors": 10},
+    "emgmm": {"max_iter": 100, "tol": 1.0e-3},
+    "sklearn": {"max_iter": 100, "tol": 1.0e-3},
+}
+# Outputs that record wall times and so differ between identical runs.
+TIMED = {"manifest.json", "timings.tsv"}
+BAD_DATA = Path(__file__).parent / "bad_inputs" / "data" / "nan_inf.csv"
+
+
+def outputs(workdir):
+    """Bytes of every result file but the timed ones, by path under results/."""
+    root = Path(workdir) / "results"
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).as_posix() not in TIMED
+    }
+
+
+def assert_same_outputs(ours, reference):
+    assert sorted(ours) == sorted(reference)
+    differ = [name for name in reference if ours[name] != reference[name]]
+    assert not differ, f"files that differ from the clean run: {differ}"
+
+
+def temporaries(workdir):
+    return sorted(Path(workdir, "results").rglob(".*.tmp*"))
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("clean")
+    write_config(workdir, TINY)
+    snakemake(workdir)
+    return workdir
+
+
+def test_clean_run_has_every_output(clean_run):
+    names = outputs(clean_run)
+    for fit in ("tiny/k2/full/seed0", "tiny/k3/full/seed0"):
+        for name in ("emgmm.npz", "sklearn.json", "scores.json", "matching.tsv"):
+            assert f"{fit}/{name}" in names
+        assert f"{fit}/figures/ellipses.png" in names
+    assert "summary.tsv" in names and "tiny/model_selection.png" in names
+    assert not temporaries(clean_run)
+
+
+def test_two_clean_runs_are_byte_identical(clean_run, tmp_path):
+    second = tmp_path / "second"
+    second.mkdir()
+    write_config(second, TINY)
+    snakemake(second)
+    # Numbers, tables, records and figures: the same bytes.
+    assert_same_outputs(outputs(second), outputs(clean_run))
+    # The manifest differs only in wall times.
+    ours = io.load_json(second / "results/manifest.json")
+    theirs = io.load_json(clean_run / "results/manifest.json")
+    for key in ("config", "versions", "inputs_sha256", "python", "platform"):
+        assert ours[key] == theirs[key], key
+    assert set(ours["wall_time_per_rule"]) == set(theirs["wall_time_per_rule"])
+    # Seeds and threads are recorded with every fit.
+    record = io.load_json(second / "results/tiny/k3/full/seed0/emgmm.json")
+    assert record["random_state"] == 0 and record["threads"] == 1
+    assert ours["config"]["umap"]["random_state"] == 42
+
+
+def start_snakemake(workdir, log):
+    """snakemake in its own process group (so the kill reaches every job)."""
+    cmd = [
+        *SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+    ]
+    return subprocess.Popen(
+        cmd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env(),
+        start_new_session=True,
+    )
+
+
+def test_killed_run_resumes_to_the_same_results(clean_run, tmp_path):
+    workdir = tmp_path / "killed"
+    workdir.mkdir()
+    write_config(workdir, TINY)
+    with open(tmp_path / "first.log", "w") as log:
+        proc = start_snakemake(workdir, log)
+        try:
+            deadline = time.monotonic() + 600
+            while not list(workdir.glob("results/*/k*/**/emgmm.npz")):
+                assert proc.poll() is None, "snakemake ended before the first fit"
+                assert time.monotonic() < deadline, "no fit output after 600 s"
+                time.sleep(0.1)
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert not (workdir / "results/summary.tsv").exists(), "killed too late"
+
+    rerun = snakemake(workdir, "--rerun-incomplete", check=False)
+    if rerun.returncode != 0 and "cannot be locked" in rerun.stderr:
+        snakemake(workdir, "--unlock")
+        rerun = snakemake(workdir, "--rerun-incomplete", check=False)
+    assert rerun.returncode == 0, rerun.stderr[-6000:]
+
+    # Jobs that had finished were kept: load and embed ran before any fit.
+    counts = job_counts(rerun.stderr)
+    assert "load" not in counts and "embed" not in counts, counts
+    assert counts.get("manifest") == 1, counts
+    assert_same_outputs(outputs(workdir), outputs(clean_run))
+    assert not temporaries(workdir)
+
+
+def test_failed_dataset_leaves_other_results_untouched(clean_run, tmp_path):
+    workdir = copy_run(clean_run, tmp_path / "run")
+    before = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in (workdir / "results").rglob("*")
+        if p.is_file()
+    }
+    (workdir / "data").mkdir()
+    shutil.copy(BAD_DATA, workdir / "data" / "broken.csv")
+    config = {**TINY, "datasets": {**TINY["datasets"]}}
+    config["datasets"]["broken"] = {"source": "file", "path": "data/broken.csv"}
+    write_config(workdir, config)
+
+    proc = snakemake(workdir, check=False)
+    assert proc.returncode != 0
+    assert (
+        "emgmm: error in rule load: data file data/broken.csv: 2 row(s) hold NaN"
+        in (proc.stderr)
+    )
+    assert "Traceback" not in proc.stdout + proc.stderr
+    after = {p for p in (workdir / "results").rglob("*") if p.is_file()}
+    assert after == set(before), sorted(map(str, after ^ set(before)))
+    for p, (data, mtime) in before.items():
+        assert p.read_bytes() == data and p.stat().st_mtime_ns == mtime, p
