@@ -72,12 +72,11 @@ def test_fit_outputs_are_consistent(sweep_run):
         # The one-to-one matching is a permutation and its distances are right.
         table = pd.read_csv(d / "matching.tsv", sep="\t")
         assert sorted(table["sklearn_component"]) == list(range(k))
-        for _, row in table.iterrows():
+        for row in table.itertuples():
             dist = np.linalg.norm(
-                ours["means"][row["component"]]
-                - theirs["means"][row["sklearn_component"]]
+                ours["means"][row.component] - theirs["means"][row.sklearn_component]
             )
-            assert row["mean_distance"] == pytest.approx(dist)
+            assert row.mean_distance == pytest.approx(dist)
         for fig in FIGURES:
             assert (d / "figures" / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
 
