@@ -184,3 +184,28 @@ def test_failed_dataset_leaves_other_results_untouched(clean_run, tmp_path):
     assert after == set(before), sorted(map(str, after ^ set(before)))
     for p, (data, mtime) in before.items():
         assert p.read_bytes() == data and p.stat().st_mtime_ns == mtime, p
+
+
+def test_rerun_job_removes_temporaries_of_a_killed_writer(tmp_path):
+    """run_script deletes what a SIGKILLed atomic writer left next to its outputs
+    (and nothing else), before the job runs again."""
+    from types import SimpleNamespace
+
+    out = tmp_path / "results" / "emgmm.npz"
+    out.parent.mkdir()
+    stale = [out.parent / ".emgmm.tmp4242.npz", out.parent / ".emgmm.tmp7.json"]
+    other = out.parent / ".sklearn.tmp4242.npz"  # another job's output
+    for p in (*stale, other):
+        p.write_bytes(b"half")
+    seen = []
+
+    def main(smk):
+        seen.extend(sorted(p.name for p in out.parent.iterdir()))
+        io.save_npz(out, x=[1.0])
+
+    smk = SimpleNamespace(
+        log=[], rule="fit_em", output=[str(out), str(out.with_suffix(".json"))]
+    )
+    io.run_script(main, smk)
+    assert seen == [other.name]
+    assert sorted(p.name for p in out.parent.iterdir()) == [other.name, out.name]
