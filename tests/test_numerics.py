@@ -80,12 +80,12 @@ def test_float32(covariance_type, d):
     for gm in (a, b, c):
         assert gm.means_.dtype == np.float32
         assert gm.covariances_.dtype == np.float32
-    for gm in (a, b):
+    for gm in (a, b):  # accuracy documented in GaussianMixture's docstring
         assert _rel(gm.means_, ref.means_) < 1e-5
-        assert _rel(gm.covariances_, ref.covariances_) < 1e-4
+        assert _rel(gm.covariances_, ref.covariances_) < 3e-4
     # centring first keeps float32 usable far from the origin
     assert _rel(c.means_ - 1e4, ref.means_) < 2e-4  # float32 ulp at 1e4 is 1e-3
-    assert _rel(c.covariances_, ref.covariances_) < 1e-4
+    assert _rel(c.covariances_, ref.covariances_) < 3e-4
     proba = a.predict_proba(X.astype(np.float32))
     assert np.all(np.isfinite(proba))
 
