@@ -54,6 +54,23 @@ def test_greedy_matching_is_flagged_when_not_one_to_one():
     assert table["mean_distance"].sum() == pytest.approx(best)
 
 
+@pytest.mark.parametrize("cov", ["full", "tied", "diag", "spherical"])
+def test_matching_handles_every_covariance_type(cov):
+    X, _ = make_blobs(300, 3, centers=3, random_state=2)
+    a = GaussianMixture(3, covariance_type=cov, random_state=0).fit(X)
+    b = GaussianMixture(3, covariance_type=cov, random_state=1).fit(X)
+    table, _ = match_components(
+        {"means": a.means_, "weights": a.weights_, "covariances": a.covariances_},
+        {"means": b.means_, "weights": b.weights_, "covariances": b.covariances_},
+        cov,
+    )
+    shared = a.covariances_ if cov == "tied" else None
+    for row in table.itertuples():
+        ca = shared if cov == "tied" else a.covariances_[row.component]
+        cb = b.covariances_ if cov == "tied" else b.covariances_[row.sklearn_component]
+        assert row.max_covariance_difference == pytest.approx(np.abs(ca - cb).max())
+
+
 def test_relabel_maps_labels_through_the_matching():
     ours = fit([[0, 0], [5, 5]], [0.5, 0.5])
     theirs = fit([[5, 5], [0, 0]], [0.5, 0.5])

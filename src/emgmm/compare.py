@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-def match_components(ours, theirs):
+def match_components(ours, theirs, covariance_type="full"):
     """Pair the components of two fits by the distance between their means.
 
     Parameters
@@ -32,6 +32,8 @@ def match_components(ours, theirs):
     ours, theirs : mapping
         Fits with ``weights`` (K,), ``means`` (K, d) and ``covariances``
         (shape depends on the covariance type; both fits share it).
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        How ``covariances`` are stored (as in scikit-learn).
 
     Returns
     -------
@@ -70,10 +72,12 @@ def match_components(ours, theirs):
     return table, bool(len(np.unique(greedy)) == len(greedy))
 
 
-def _per_component(cov):
+def _per_component(cov, covariance_type, n_components):
     """Covariances as one array per component (tied: the shared one each time)."""
     cov = np.asarray(cov)
-    return cov if cov.ndim >= 2 else cov[:, None]
+    if covariance_type == "tied":
+        return np.broadcast_to(cov, (n_components, *cov.shape))
+    return cov
 
 
 def relabel(labels, table):

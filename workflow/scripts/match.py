@@ -10,7 +10,9 @@ logger = logging.getLogger(__name__)
 
 def main(smk):
     table, one_to_one = match_components(
-        io.load_npz(smk.input.emgmm), io.load_npz(smk.input.sklearn)
+        io.load_npz(smk.input.emgmm),
+        io.load_npz(smk.input.sklearn),
+        smk.wildcards.covariance_type,
     )
     if not one_to_one:
         logger.warning(

@@ -39,7 +39,7 @@ def main(smk):
         ),
         smk.output.uncertainty,
     )
-    matching, _ = match_components(ours, theirs)
+    matching, _ = match_components(ours, theirs, chosen["covariance_type"])
     matrices = {
         "emgmm vs sklearn": (
             labels_confusion(relabel(ours["labels"], matching), theirs["labels"]),
