@@ -270,7 +270,13 @@ def _prepare_full(means, prec_chol, dtype):
 
 
 def _prepare_tied(means, prec_chol, dtype):
-    return prec_chol.astype(dtype), (means @ prec_chol).astype(dtype)
+    """``P``, ``-2 (mu_k P)^T`` and ``|mu_k P|^2`` for the expanded form."""
+    offset = means @ prec_chol
+    return (
+        prec_chol.astype(dtype),
+        (-2.0 * offset.T).astype(dtype),
+        np.sum(offset**2, axis=1).astype(dtype),
+    )
 
 
 def _diag_weights(means, precisions, dtype):
@@ -316,11 +322,13 @@ def _sq_maha_full(X1, prepared, work=None):
 
 
 def _sq_maha_tied(X1, prepared, work=None):
-    X = X1[:, :-1]
-    prec_chol, offset = prepared
-    y = (X @ prec_chol)[:, None, :] - offset[None, :, :]
-    y *= y
-    return y.sum(axis=2)
+    """``|x P|^2 - 2 (x P) . (mu_k P) + |mu_k P|^2``: two small GEMMs."""
+    prec_chol, minus_two_offset_t, offset_sq = prepared
+    y = X1[:, :-1] @ prec_chol
+    q = y @ minus_two_offset_t
+    q += np.einsum("md,md->m", y, y)[:, None]
+    q += offset_sq
+    return q
 
 
 def _sq_maha_diag(X1, prepared, work=None):
@@ -415,17 +423,26 @@ def _finish_full(stats, centers):
     return nk_raw, sx, m2
 
 
-def _finish_centred(stats, centers):
-    return stats
-
-
 def _suffstat_tied(X1, resp, centers, work=None):
-    X = X1[:, :-1]
-    z = X[:, None, :] - centers[None, :, :]
-    z *= resp[:, :, None]
-    sx = z.sum(axis=0)
-    m2 = z.sum(axis=1).T @ X - sx.T @ centers
-    return resp.sum(axis=0), sx, m2
+    """``resp^T [x, 1]`` and ``sum_n rho_n [x, 1][x, 1]^T`` (rho = sum_k r)."""
+    rho = resp.sum(axis=1)
+    return resp.T @ X1, X1.T @ (X1 * rho[:, None])
+
+
+def _finish_tied(stats, centers):
+    g, s = stats
+    n_features = centers.shape[1]
+    sx_raw = g[:, :n_features]
+    nk_raw = g[:, n_features].copy()
+    sx = sx_raw - nk_raw[:, None] * centers
+    cross = sx_raw.T @ centers
+    m2 = (
+        s[:n_features, :n_features]
+        - cross
+        - cross.T
+        + (nk_raw[:, None] * centers).T @ centers
+    )
+    return nk_raw, sx, m2
 
 
 def _suffstat_diag(X1, resp, centers, work=None):
@@ -454,7 +471,7 @@ _SUFFSTAT = {
 }
 _FINISH = {
     "full": _finish_full,
-    "tied": _finish_centred,
+    "tied": _finish_tied,
     "diag": _finish_diag,
     "spherical": _finish_diag,
 }
