@@ -49,10 +49,9 @@ def match_components(ours, theirs, covariance_type="full"):
     dist = cdist(ours["means"], theirs["means"])
     rows, cols = linear_sum_assignment(dist)
     greedy = dist.argmin(axis=1)
-    cov_a, cov_b = (
-        _per_component(ours["covariances"]),
-        _per_component(theirs["covariances"]),
-    )
+    k = len(ours["weights"])
+    cov_a = _per_component(ours["covariances"], covariance_type, k)
+    cov_b = _per_component(theirs["covariances"], covariance_type, k)
     table = pd.DataFrame(
         {
             "component": rows,
