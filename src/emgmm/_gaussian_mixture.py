@@ -5,15 +5,25 @@ step by step so that, with the same ``random_state``, every fitted attribute
 agrees to rounding error, the same iteration stops and the same warnings are
 raised.  What differs is how each iteration is computed:
 
-* the data are shifted once by their mean (per chunk, on the fly) and the
-  sufficient statistics are centred at the current means, so data far from the
-  origin lose no precision;
+* the data are shifted by their mean (per chunk, on the fly), so data far
+  from the origin lose no precision; statistics are accumulated in float64
+  and centred at the current means once per pass;
 * the E-step and the sufficient statistics of the M-step are computed in one
-  pass over row chunks with a few large matrix products (BLAS) instead of
+  pass over row chunks with a few matrix products per chunk (BLAS) instead of
   sklearn's per-component loops and ``n_samples x n_features`` temporaries, so
-  the extra memory is ``O(chunk_size * n_components * n_features)``;
-* for ``covariance_type='full'`` at small ``n_features`` a fused numba kernel
-  (:mod:`emgmm._em_numba`) does the whole pass in one parallel loop.
+  the extra memory is ``O(chunk_size * n_components * n_features)`` and no
+  ``n_samples x n_components`` array is kept during the iterations; the
+  chunks are split into a fixed number of parts that run in threads
+  (single-threaded BLAS inside), summed in a fixed order;
+* for ``covariance_type='full'`` with at most 6 features a fused numba kernel
+  (:mod:`emgmm._em_numba`) does the whole pass in one parallel loop with
+  exactly centred statistics.
+
+The product form of the statistics (``sum r x x^T`` in shifted coordinates,
+then centred) has a relative rounding error of about ``eps * |mu_k|^2 /
+sigma_k^2`` (``mu_k`` measured from the data mean); sklearn's own formulas
+for 'tied'/'diag'/'spherical' have the same kind of error in raw
+coordinates.
 
 Private helpers come one per covariance type, picked by a dict on
 ``covariance_type`` as in scikit-learn.
