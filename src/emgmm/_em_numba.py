@@ -31,7 +31,7 @@ def n_blocks_for(n_samples):
     return int(max(1, min(64, n_samples // 4096)))
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def _fused_full_blocks(X, shift, log_weights, means, prec_chol, log_const, n_blocks):
     n_samples, n_features = X.shape
     n_components = means.shape[0]
@@ -92,7 +92,7 @@ def _fused_full_blocks(X, shift, log_weights, means, prec_chol, log_const, n_blo
     return lse_sum, nk, sx, sxx
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def _full_weighted_log_prob(
     X, shift, log_weights, means, prec_chol, log_const, n_blocks
 ):
