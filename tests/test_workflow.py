@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import subprocess
 import sys
 
@@ -194,18 +195,27 @@ def test_report_has_every_figure_with_its_caption(sweep_run, tmp_path):
     workdir = copy_run(sweep_run[0], tmp_path / "run")
     snakemake(workdir, "--report", "report.html")
     html = (workdir / "report.html").read_text()
-    assert "summary.tsv" in html
-    for name in (
-        "model_selection.png",
-        "uncertainty.png",
-        "confusion.png",
-        "stability.png",
-        *(f"{f}.png" for f in FIGURES),
-    ):
-        assert name in html, name
-    # Captions are rendered with the wildcards filled in.
-    assert "Mixing proportions of our EM fit (blobs, K=4" in html
-    assert "Model selection for table" in html
+    expected = [
+        f"results/{dataset}/k{k}/{cov}/seed{seed}/figures/{figure}.png"
+        for dataset, k, cov, seed, _ in fit_dirs(workdir)
+        for figure in FIGURES
+    ]
+    expected += [
+        f"results/{dataset}/{name}.png"
+        for dataset in SWEEP_CONFIG["datasets"]
+        for name in ("model_selection", "uncertainty", "confusion", "stability")
+    ]
+    for path in expected:
+        # Each result is embedded with its data and a caption rendered from
+        # workflow/report/*.rst with the wildcards filled in.
+        entry = re.search(re.escape(f'"{path}": {{') + r'(.*?)"caption": "(.*?)"', html)
+        assert entry, path
+        caption = entry.group(2)
+        assert path.split("/")[1] in caption, (path, caption[:200])
+        assert len(caption) > 100, (path, caption)
+    assert html.count('"data_uri": "data:image/png;') >= len(expected)
+    assert '"results/summary.tsv": {' in html
+    assert "Mixing proportions of our EM fit (blobs, K=4, full covariances" in html
 
 
 def test_lint_and_format():
