@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Start a single-node SLURM cluster on this machine, for tests/test_slurm.py.
 #
-#   sudo tests/slurm/setup.sh [STATE_DIR]        (default: /tmp/emgmm-slurm)
+#   tests/slurm/setup.sh [STATE_DIR]             (as root; default: /tmp/emgmm-slurm)
 #   sbatch, squeue, snakemake --profile profiles/slurm ... (no SLURM_CONF needed)
 #   ...
-#   sudo tests/slurm/teardown.sh [STATE_DIR]
+#   tests/slurm/teardown.sh [STATE_DIR]
 #
 # Installs Debian's `slurm-wlm` and `munge` with apt if slurmctld is missing,
 # writes STATE_DIR/slurm.conf for this host (one node on 127.0.0.1 with the
@@ -122,7 +122,7 @@ echo "slurmd $!" >>"$state/pids"
 
 for _ in $(seq 60); do
     if [ "$(sinfo -h -N -o %t 2>/dev/null)" = idle ]; then
-        log "node $host idle ($layout RealMemory=$mem); export SLURM_CONF=$conf"
+        log "node $host idle ($layout RealMemory=$mem); config $conf, also at /run/slurm/conf"
         exit 0
     fi
     sleep 1
