@@ -40,9 +40,9 @@ SIZED = {"model_selection": ("data", "embedding")}
 def _dataset_mb(rule, wildcards, input):
     """Size of the data in MiB: the input files' (those in SIZED[rule]), or
     for a generated dataset (no input file) n_samples x n_features float64."""
-    if rule in SIZED:
-        size = sum(os.path.getsize(input[name]) for name in SIZED[rule])
-        return size / 2**20
+    names = SIZED.get(rule)
+    if names:
+        return sum(os.path.getsize(input[name]) for name in names) / 2**20
     if input:
         return input.size_mb
     spec = config["datasets"][wildcards.dataset]
