@@ -181,8 +181,13 @@ def enable_numba_cache():
         return 0
     import importlib
 
-    from numba.core.caching import FunctionCache, IndexDataCacheFile, NullCache
-    from numba.core.registry import CPUDispatcher
+    try:  # numba internals (tested with numba 0.68): degrade to no cache
+        from numba.core.caching import FunctionCache, IndexDataCacheFile, NullCache
+        from numba.core.registry import CPUDispatcher
+    except ImportError as err:
+        logger.warning("numba cache for umap not enabled (numba internals: %s)", err)
+        _cache_enabled = True
+        return 0
 
     class _TaggedFunctionCache(FunctionCache):
         def __init__(self, py_func, tag):
@@ -206,10 +211,14 @@ def enable_numba_cache():
             if not isinstance(obj._cache, NullCache):  # already cache=True
                 continue
             try:
-                obj._cache = _TaggedFunctionCache(obj.py_func, _cache_tag(obj))
-            except RuntimeError as err:  # no writable cache location
-                logger.warning("numba cache not enabled for %s: %s", name, err)
+                cache = _TaggedFunctionCache(obj.py_func, _cache_tag(obj))
+            except (RuntimeError, AttributeError) as err:
+                # RuntimeError: no writable cache location; AttributeError:
+                # numba internals changed.  Either way: run uncached, say so.
+                logger.warning("numba cache for umap not enabled: %s", err)
+                _cache_enabled = True
                 return n_enabled
+            obj._cache = cache
             n_enabled += 1
     _cache_enabled = True
     logger.debug("numba on-disk cache enabled for %d umap kernels", n_enabled)
