@@ -109,8 +109,9 @@ def configure_threads(n_threads):
     unless it is already set.  Call it first in a script, before ``numba`` or
     ``umap`` are imported: numba reads these variables once, at import.  If
     numba is already imported, ``numba.set_num_threads`` is called instead
-    (capped at numba's pool size), and BLAS pools already loaded are limited
-    with ``threadpoolctl``.
+    (capped at numba's pool size) and the cache directory applies only to
+    kernels not yet decorated; BLAS pools already loaded are limited with
+    ``threadpoolctl``.
 
     Parameters
     ----------
@@ -125,8 +126,8 @@ def configure_threads(n_threads):
     Examples
     --------
     >>> import os
-    >>> configure_threads(1)
-    >>> os.environ["OMP_NUM_THREADS"]
+    >>> configure_threads(1)  # doctest: +SKIP
+    >>> os.environ["OMP_NUM_THREADS"]  # doctest: +SKIP
     '1'
     """
     if isinstance(n_threads, bool) or not isinstance(n_threads, Integral):
@@ -146,6 +147,8 @@ def configure_threads(n_threads):
         import numba
 
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        if not numba.config.CACHE_DIR:  # read at import; applies to later caches
+            numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
     if "numpy" in sys.modules or "scipy" in sys.modules:
         from threadpoolctl import threadpool_limits
 
