@@ -16,7 +16,13 @@ therefore gives the same bytes whatever the number of threads.
 import math
 
 import numpy as np
-from numba import get_num_threads, njit, prange, set_num_threads
+from numba import (
+    get_num_threads,
+    njit,
+    prange,
+    set_num_threads,
+    set_parallel_chunksize,
+)
 
 __all__ = [
     "full_weighted_log_prob",
@@ -145,8 +151,12 @@ class _numba_thread_limit:
     def __enter__(self):
         self.previous = get_num_threads()
         set_num_threads(max(1, min(self.n_threads, self.previous)))
+        # hand out row blocks one at a time (dynamic): a thread descheduled
+        # on a busy machine does not hold up the whole pass
+        self.previous_chunksize = set_parallel_chunksize(1)
 
     def __exit__(self, *exc):
+        set_parallel_chunksize(self.previous_chunksize)
         set_num_threads(self.previous)
 
 

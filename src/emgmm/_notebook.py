@@ -254,7 +254,6 @@ class GaussianMixtureEM:
         X = np.asarray(X, dtype=np.float64)
         n_samples = X.shape[0]
         self._check_params(n_samples)
-        tol = self.tol
         random_state = check_random_state(self.random_state)
         engine = _Engine(
             X, self.covariance_type, float(self.reg_covar), None, np.float64,
@@ -265,6 +264,15 @@ class GaussianMixtureEM:
         del resp
         params = self._make_params(nk / n_samples, means, covariances, -1)
 
+        try:
+            with engine.blas_guard():
+                return self._iterate(X, engine, params)
+        finally:
+            engine.close()
+
+    def _iterate(self, X, engine, params):
+        n_samples = X.shape[0]
+        tol = self.tol
         pis_dict = {"Initial": params.weights.copy()[None, :]}
         log_likelihood = []
         lower_bound = -np.inf
