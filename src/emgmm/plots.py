@@ -191,7 +191,18 @@ def plot_model_selection(table, criterion="bic"):
         ylabel=f"{criterion.upper()} (lower is better)",
         title=f"Model selection by {criterion.upper()}",
     )
-    ax.set_xticks(sorted(table["n_components"].unique()))
+    ks = sorted(table["n_components"].unique())
+    ax.set_xticks(ks)
+    if len(ks) > 1 and best["n_components"] in (ks[0], ks[-1]):
+        ax.text(
+            0.02,
+            0.02,
+            f"best at the edge of the K tried ({ks[0]}-{ks[-1]}): "
+            "extend K to see whether the curve turns",
+            transform=ax.transAxes,
+            fontsize=9,
+            color="C3",
+        )
     ax.legend()
     fig.tight_layout()
     return fig
