@@ -5,7 +5,7 @@ import pytest
 
 from emgmm import bench
 
-FAST = ["--repeats", "1", "--threads", "1", "--n-iter", "3"]
+FAST = ["--repeats", "1", "--min-time", "0", "--threads", "1", "--n-iter", "3"]
 QUICK_ARGS = ["--quick", "--sizes", "1e3x2x4", "1e3x16x8", *FAST]
 
 
@@ -25,8 +25,10 @@ def test_main_rows_have_every_column(quick_rows):
         assert {key for key, _ in bench.COLUMNS} <= row.keys()
         assert row["covariance_type"] == "full"
         assert row["n_iter"] == 3
-        for key in ("sklearn_s_per_iter", "emgmm_s_per_iter", "bound_s_per_iter"):
-            assert np.isfinite(row[key]) and row[key] >= 0
+        # NaN when timing noise swamps 3 iterations; positive otherwise
+        for key in ("sklearn_s_per_iter", "emgmm_s_per_iter"):
+            assert np.isnan(row[key]) or row[key] > 0
+        assert np.isfinite(row["bound_s_per_iter"]) and row["bound_s_per_iter"] > 0
         assert row["sklearn_peak_mib"] >= 0 and row["emgmm_peak_mib"] >= 0
         assert row["bound_kind"] in ("GEMM", "memory")
 
@@ -53,7 +55,7 @@ def test_main_prints_table_and_writes_markdown(tmp_path, capsys):
 @pytest.mark.parametrize("covariance_type", bench.COVARIANCE_TYPES)
 def test_run_case_all_covariance_types(covariance_type):
     X = bench.make_data(600, 3, 3, seed=1)
-    row = bench.run_case(X, 3, covariance_type, n_iter=2, repeats=1)
+    row = bench.run_case(X, 3, covariance_type, n_iter=2, repeats=1, min_time=0)
     assert row["covariance_type"] == covariance_type
     assert row["max_rel_diff"] < 1e-8
     assert np.isnan(row["bound_s_per_iter"])  # no rates given

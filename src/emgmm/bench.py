@@ -18,11 +18,13 @@ What is compared, and how
 * **What is timed.** ``fit`` is called exactly as a user would call it, once
   with ``max_iter=1`` and once with ``max_iter=1 + n_iter``; seconds per
   iteration are ``(t_long - t_short) / n_iter`` with each time the best of
-  ``repeats``.  The difference cancels what a fit does besides its EM
-  iterations (input checks, initialisation, scikit-learn's final E-step), so
-  the figure is the cost of one E-step plus one M-step for both.  Before timing
-  each estimator is fitted once on the full data with ``max_iter=1`` so that
-  just-in-time compilation and first-touch costs are not timed.
+  ``repeats`` (more at small sizes, the same number for both, until the
+  repeats add up to ``min_time`` seconds).  The difference cancels what a fit
+  does besides its EM iterations (input checks, initialisation, scikit-learn's
+  final E-step), so the figure is the cost of one E-step plus one M-step for
+  both.  Before timing each estimator is fitted once on the full data with
+  ``max_iter=1`` so that just-in-time compilation and first-touch costs are
+  not timed.
 * **Memory.** Peak extra resident memory of the long fit: on Linux the
   process's peak RSS (``VmHWM``) is reset by writing ``5`` to
   ``/proc/self/clear_refs`` and the fit's peak is ``VmHWM`` after minus
@@ -106,6 +108,7 @@ COLUMNS = [
     ("n_components", "K"),
     ("covariance_type", "covariance"),
     ("n_iter", "iters"),
+    ("repeats", "reps"),
     ("sklearn_s_per_iter", "sklearn s/iter"),
     ("emgmm_s_per_iter", "emgmm s/iter"),
     ("speedup", "speed-up"),
@@ -120,6 +123,7 @@ COLUMNS = [
 """Table columns: ``(key in a result row, header)``."""
 
 _MIB = 1024.0**2
+_MAX_REPEATS = 100
 
 
 # ---------------------------------------------------------------- data, inits
@@ -536,6 +540,7 @@ def run_case(
     covariance_type="full",
     n_iter=10,
     repeats=3,
+    min_time=2.0,
     seed=0,
     memory="rss",
     gemm_rate=None,
@@ -553,8 +558,13 @@ def run_case(
     n_iter : int, default=10
         EM iterations timed (long fits run ``1 + n_iter``).
     repeats : int, default=3
-        Each timed fit is repeated this many times; the best time is kept, and
-        the largest peak memory.
+        Each timed fit is repeated at least this many times; the best time is
+        kept, and the largest peak memory.
+    min_time : float, default=2.0
+        More repeats (at most 100), the same number for both estimators, until
+        ``repeats * (slower long fit) >= min_time`` seconds: at small sizes
+        ten iterations take milliseconds and one repeat is at the mercy of
+        timing noise.
     seed : int, default=0
         Seed of the initialisation and ``random_state``.
     memory : {'rss', 'tracemalloc'}, default='rss'
@@ -583,7 +593,11 @@ def run_case(
     long = dict.fromkeys(impls, np.inf)
     peak = dict.fromkeys(impls, 0.0)
     fitted = {}
-    for _ in range(repeats):
+    done = 0
+    while done < repeats or (
+        done < _MAX_REPEATS and done * max(long.values()) < min_time
+    ):
+        done += 1
         for name, cls in impls.items():
             _, t, _ = _fit(cls, *args, 1, seed, None)
             short[name] = min(short[name], t)
@@ -594,7 +608,13 @@ def run_case(
             del est
             gc.collect()
 
-    per_iter = {name: max(long[name] - short[name], 0.0) / n_iter for name in impls}
+    # A non-positive difference means timing noise exceeded n_iter iterations.
+    per_iter = {
+        name: (long[name] - short[name]) / n_iter
+        if long[name] > short[name]
+        else np.nan
+        for name in impls
+    }
     flops = iteration_flops(n_samples, n_features, n_components, covariance_type)
     nbytes = iteration_bytes(n_samples, n_features)
     t_flops = flops / gemm_rate if gemm_rate else np.nan
@@ -612,9 +632,10 @@ def run_case(
         "n_components": n_components,
         "covariance_type": covariance_type,
         "n_iter": n_iter,
+        "repeats": done,
         "sklearn_s_per_iter": theirs,
         "emgmm_s_per_iter": ours,
-        "speedup": theirs / ours if ours > 0 else np.inf,
+        "speedup": theirs / ours,
         "sklearn_peak_mib": peak["sklearn"] / _MIB,
         "emgmm_peak_mib": peak["emgmm"] / _MIB,
         "memory_ratio": (
@@ -637,6 +658,7 @@ def run_benchmark(
     threads=None,
     n_iter=10,
     repeats=3,
+    min_time=2.0,
     seed=0,
     measure_limits=True,
     progress=None,
@@ -652,6 +674,8 @@ def run_benchmark(
         BLAS and numba threads for both estimators; default all logical cores.
     n_iter : int, default=10
     repeats : int, default=3
+    min_time : float, default=2.0
+        See :func:`run_case`.
     seed : int, default=0
     measure_limits : bool, default=True
         Measure the GEMM rate and bandwidth (about a second).
@@ -679,6 +703,7 @@ def run_benchmark(
         info["memory_method"] = memory
         info["n_iter"] = n_iter
         info["repeats"] = repeats
+        info["min_time"] = min_time
         info["gemm_flops"] = measure_gemm_rate() if measure_limits else None
         info["bandwidth_bytes"] = measure_bandwidth() if measure_limits else None
         info["load_start"] = _load_average()
@@ -691,6 +716,7 @@ def run_benchmark(
                     covariance_type,
                     n_iter=n_iter,
                     repeats=repeats,
+                    min_time=min_time,
                     seed=seed,
                     memory=memory,
                     gemm_rate=info["gemm_flops"],
@@ -711,7 +737,7 @@ def run_benchmark(
 def _fmt(key, value):
     if isinstance(value, str):
         return value
-    if key in ("n_samples", "n_features", "n_components", "n_iter"):
+    if key in ("n_samples", "n_features", "n_components", "n_iter", "repeats"):
         return (
             f"{int(value):,}".replace(",", "_")
             if key == "n_samples"
@@ -822,7 +848,8 @@ def format_header(info, fmt="text"):
         f"{info.get('numba_threads')} threads",
         f"Timing: seconds per EM iteration = (fit with max_iter=1+{info['n_iter']}"
         f" - fit with max_iter=1) / {info['n_iter']}, tol=0, same inits; "
-        f"best of {info['repeats']}",
+        f"best of {info['repeats']} repeats, more (same number for both, "
+        f"column 'reps') until reps x slower long fit >= {info['min_time']:g} s",
         "Memory: peak extra "
         + (
             "resident memory during fit (VmHWM reset via /proc/self/clear_refs)"
@@ -913,6 +940,13 @@ def _parser():
         default=None,
         help="repeats per timed fit, best kept (default: 3, --quick: 2)",
     )
+    p.add_argument(
+        "--min-time",
+        type=float,
+        default=None,
+        help="repeat small sizes until repeats x slower fit >= this many "
+        "seconds, at most 100 repeats (default: 2, --quick: 0.5)",
+    )
     p.add_argument("--seed", type=int, default=0, help="data and init seed")
     p.add_argument(
         "--format",
@@ -949,6 +983,9 @@ def main(argv=None):
         _parser().error(f"--n-iter must be >= 1, got {args.n_iter}")
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     repeats = args.repeats or (2 if args.quick else 3)
+    min_time = args.min_time
+    if min_time is None:
+        min_time = 0.5 if args.quick else 2.0
     fmt = args.format
     if fmt is None and args.output is not None:
         fmt = {".md": "markdown", ".tsv": "tsv"}.get(args.output.suffix, "text")
@@ -968,6 +1005,7 @@ def main(argv=None):
         threads=args.threads,
         n_iter=args.n_iter,
         repeats=repeats,
+        min_time=min_time,
         seed=args.seed,
         progress=progress,
     )
