@@ -15,31 +15,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_helpers import snakemake, write_config
+from workflow_helpers import TINY_CONFIG, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())
-
-# A small valid config: the config cases are overlays on it.
-BASE = {
-    "datasets": {
-        "tiny": {
-            "source": "blobs",
-            "n_samples": 200,
-            "n_features": 4,
-            "centers": 3,
-            "random_state": 0,
-        }
-    },
-    "K": [2, 3],
-    "covariance_types": ["full"],
-    "seeds": [0],
-    "umap": {"n_neighbors": 10},
-    "emgmm": {"max_iter": 100, "tol": 1.0e-3},
-    "sklearn": {"max_iter": 100, "tol": 1.0e-3},
-}
 
 # Files a case's dataset may have once its failing rule has run: the outputs
 # of the rules before it, nothing else (no output of the failed job, no
@@ -64,7 +45,7 @@ def data_run(tmp_path_factory):
     """Every data case as a dataset of one run (K = 13 for the too-few-rows case)."""
     workdir = tmp_path_factory.mktemp("bad_data")
     shutil.copytree(CORPUS / "data", workdir / "data")
-    config = copy.deepcopy(BASE)
+    config = copy.deepcopy(TINY_CONFIG)
     config["datasets"] = {
         name: {"source": "file", **case["spec"]} for name, case in CASES["data"].items()
     }
@@ -103,7 +84,7 @@ def test_bad_data(data_run, case):
 
 @pytest.mark.parametrize("case", sorted(CASES["config"]))
 def test_bad_config(tmp_path, case):
-    write_config(tmp_path, BASE)
+    write_config(tmp_path, TINY_CONFIG)
     overlay = CORPUS / CASES["config"][case]["overlay"]
     message = CASES["config"][case]["message"]
     proc = snakemake(tmp_path, "--configfile", "config.yaml", str(overlay), check=False)

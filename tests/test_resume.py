@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from workflow_helpers import (
-    REPO,
-    SNAKEMAKE,
+    TINY_CONFIG,
     copy_run,
     env,
     job_counts,
     snakemake,
+    snakemake_command,
     write_config,
 )
 
@@ -30,23 +30,6 @@ from emgmm import io
 
 pytestmark = pytest.mark.slow
 
-TINY = {
-    "datasets": {
-        "tiny": {
-            "source": "blobs",
-            "n_samples": 200,
-            "n_features": 4,
-            "centers": 3,
-            "random_state": 0,
-        }
-    },
-    "K": [2, 3],
-    "covariance_types": ["full"],
-    "seeds": [0],
-    "umap": {"n_neighbors": 10},
-    "emgmm": {"max_iter": 100, "tol": 1.0e-3},
-    "sklearn": {"max_iter": 100, "tol": 1.0e-3},
-}
 # Outputs that record wall times and so differ between identical runs.
 TIMED = {"manifest.json", "timings.tsv"}
 BAD_DATA = Path(__file__).parent / "bad_inputs" / "data" / "nan_inf.csv"
@@ -75,7 +58,7 @@ def temporaries(workdir):
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("clean")
-    write_config(workdir, TINY)
+    write_config(workdir, TINY_CONFIG)
     snakemake(workdir)
     return workdir
 
@@ -93,7 +76,7 @@ def test_clean_run_has_every_output(clean_run):
 def test_two_clean_runs_are_byte_identical(clean_run, tmp_path):
     second = tmp_path / "second"
     second.mkdir()
-    write_config(second, TINY)
+    write_config(second, TINY_CONFIG)
     snakemake(second)
     # Numbers, tables, records and figures: the same bytes.
     assert_same_outputs(outputs(second), outputs(clean_run))
@@ -111,15 +94,7 @@ def test_two_clean_runs_are_byte_identical(clean_run, tmp_path):
 
 def start_snakemake(workdir, log):
     """snakemake in its own process group (so the kill reaches every job)."""
-    cmd = [
-        *SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-    ]
+    cmd = snakemake_command(workdir)
     return subprocess.Popen(
         cmd,
         stdout=log,
@@ -132,7 +107,7 @@ def start_snakemake(workdir, log):
 def test_killed_run_resumes_to_the_same_results(clean_run, tmp_path):
     workdir = tmp_path / "killed"
     workdir.mkdir()
-    write_config(workdir, TINY)
+    write_config(workdir, TINY_CONFIG)
     with open(tmp_path / "first.log", "w") as log:
         proc = start_snakemake(workdir, log)
         try:
@@ -169,7 +144,7 @@ def test_failed_dataset_leaves_other_results_untouched(clean_run, tmp_path):
     }
     (workdir / "data").mkdir()
     shutil.copy(BAD_DATA, workdir / "data" / "broken.csv")
-    config = {**TINY, "datasets": {**TINY["datasets"]}}
+    config = {**TINY_CONFIG, "datasets": {**TINY_CONFIG["datasets"]}}
     config["datasets"]["broken"] = {"source": "file", "path": "data/broken.csv"}
     write_config(workdir, config)
 

@@ -13,6 +13,27 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
+# A small valid config (one blobs dataset, two K): bad-input cases are overlays
+# on it, and the resume and determinism tests run it whole.
+TINY_CONFIG = {
+    "datasets": {
+        "tiny": {
+            "source": "blobs",
+            "n_samples": 200,
+            "n_features": 4,
+            "centers": 3,
+            "random_state": 0,
+        }
+    },
+    "K": [2, 3],
+    "covariance_types": ["full"],
+    "seeds": [0],
+    "umap": {"n_neighbors": 10},
+    "emgmm": {"max_iter": 100, "tol": 1.0e-3},
+    "sklearn": {"max_iter": 100, "tol": 1.0e-3},
+}
+
+
 def env():
     """Environment of workflow subprocesses: headless plots, src importable."""
     out = dict(os.environ)
@@ -27,9 +48,9 @@ def write_config(workdir, config):
     Path(workdir, "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def snakemake(workdir, *args, check=True, timeout=1200):
-    """Run snakemake on this repository's Snakefile with ``workdir`` as work dir."""
-    cmd = [
+def snakemake_command(workdir, *args):
+    """The snakemake command line for this repository's Snakefile in ``workdir``."""
+    return [
         *SNAKEMAKE,
         "--snakefile",
         str(REPO / "Snakefile"),
@@ -39,6 +60,11 @@ def snakemake(workdir, *args, check=True, timeout=1200):
         "2",
         *args,
     ]
+
+
+def snakemake(workdir, *args, check=True, timeout=1200):
+    """Run snakemake on this repository's Snakefile with ``workdir`` as work dir."""
+    cmd = snakemake_command(workdir, *args)
     proc = subprocess.run(
         cmd, capture_output=True, text=True, env=env(), timeout=timeout
     )
