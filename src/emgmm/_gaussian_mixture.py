@@ -30,7 +30,6 @@ Private helpers come one per covariance type, picked by a dict on
 """
 
 import math
-import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -58,8 +57,6 @@ _LOG_2PI = math.log(2 * math.pi)
 _NUMBA_MAX_FEATURES = 6
 # target size of one chunk's work arrays
 _CHUNK_BYTES = 4 * 2**20
-# 1-minute load average per CPU above which passes run on one thread
-_BUSY_LOAD = 1.5
 # fixed number of row parts of a pass (threads take whole parts)
 _N_PARTS = 8
 # lower bounds of two starts closer than this (relative) count as a tie
@@ -915,30 +912,19 @@ class _Params:
 
 
 def _blas_threads():
-    """Threads for a pass: the BLAS limit (threadpoolctl), or 1 on a busy machine.
+    """Threads for a pass: the current BLAS limit (threadpoolctl).
 
     The limit set with ``threadpoolctl.threadpool_limits`` (or the BLAS
     environment variables) also caps numba's threads and the worker threads
-    of the NumPy path.  When the 1-minute load average exceeds
-    ``_BUSY_LOAD`` times the number of CPUs, other processes hold the cores
-    and every parallel region waits for descheduled threads (measured here:
-    12 ms/iter on one thread vs 46 ms on two at N=1e5, d=2 under load 7 on 2
-    cores), so one thread is used.  Results are the same bytes either way.
+    of the NumPy path, so one setting governs the whole fit. Results are the
+    same bytes whatever the number of threads.
     """
     from threadpoolctl import threadpool_info
 
     counts = [
         info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
     ]
-    limit = min(counts) if counts else 1
-    if limit > 1:
-        try:
-            load = os.getloadavg()[0]
-        except (AttributeError, OSError):  # pragma: no cover - not on POSIX
-            return limit
-        if load > _BUSY_LOAD * (os.cpu_count() or 1):
-            return 1
-    return limit
+    return min(counts) if counts else 1
 
 
 ###############################################################################
