@@ -8,6 +8,7 @@ from scipy.spatial.distance import cdist
 from sklearn.datasets import make_blobs
 from sklearn.mixture import GaussianMixture
 
+from emgmm import EmgmmError, InputError
 from emgmm.compare import (
     information_criteria,
     labels_confusion,
@@ -114,3 +115,17 @@ def test_fit_records_and_explanations():
     assert "stopped at different points" in text and "emgmm reached" in text
     same = explain_difference(long.record, long.record, max_distance=0.0, ari=1.0)
     assert same.startswith("identical")
+
+
+@pytest.mark.parametrize("implementation", ["emgmm", "sklearn"])
+def test_collapsed_component_is_a_one_line_user_error(implementation):
+    # Three distinct points, each repeated: with K=3 and no regularisation
+    # every component collapses onto one point.
+    X = np.repeat([[0.0, 0.0], [5.0, 5.0], [10.0, 0.0]], 20, axis=0)
+    with pytest.raises(
+        InputError if implementation == "sklearn" else ValueError
+    ) as err:
+        fit_mixture(X, implementation=implementation, n_components=3, reg_covar=0.0)
+    assert isinstance(err.value, EmgmmError)
+    assert "ill-defined empirical covariance" in str(err.value)
+    assert "\n" not in str(err.value)

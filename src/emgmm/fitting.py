@@ -14,7 +14,7 @@ from importlib.metadata import version
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from ._errors import InputError
+from ._errors import EmgmmError, InputError
 from .compare import information_criteria, n_parameters
 
 __all__ = ["FitResult", "IMPLEMENTATIONS", "explain_difference", "fit_mixture"]
@@ -97,7 +97,16 @@ n_init, init_params
         # Not converging within max_iter is reported in the record, not as noise.
         warnings.filterwarnings("ignore", message=".*converge.*")
         _set_numba_threads(threads)
-        gm.fit(X)
+        try:
+            gm.fit(X)
+        except EmgmmError:
+            raise
+        except ValueError as err:
+            # scikit-learn's collapsed-covariance error is about the data and
+            # settings, not a bug: report it as one line, as emgmm does.
+            if "ill-defined empirical covariance" not in str(err):
+                raise
+            raise InputError(f"{implementation}: {err}") from None
         resp = gm.predict_proba(X)
         log_likelihood = float(gm.score_samples(X).sum())
         # Sorted: threadpoolctl lists libraries in no stable order, and the
