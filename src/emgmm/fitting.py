@@ -70,7 +70,8 @@ def fit_mixture(
 n_init, init_params
         As for :class:`sklearn.mixture.GaussianMixture`.
     threads : int, default=1
-        BLAS (and numba) threads for the fit; recorded.
+        BLAS threads for the fit (emgmm's numba kernels follow the same
+        limit); recorded.
 
     Returns
     -------
@@ -96,7 +97,6 @@ n_init, init_params
     with threadpool_limits(limits=threads), warnings.catch_warnings():
         # Not converging within max_iter is reported in the record, not as noise.
         warnings.filterwarnings("ignore", message=".*converge.*")
-        _set_numba_threads(threads)
         try:
             gm.fit(X)
         except EmgmmError:
@@ -155,14 +155,6 @@ n_init, init_params
         "version": version("emgmm" if implementation == "emgmm" else "scikit-learn"),
     }
     return FitResult(arrays=arrays, record=record)
-
-
-def _set_numba_threads(threads):
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba ships with umap-learn
-        return
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
 def explain_difference(ours, theirs, *, max_distance, ari):
