@@ -16,6 +16,7 @@ from sklearn.metrics import adjusted_rand_score, confusion_matrix
 
 __all__ = [
     "adjusted_rand",
+    "greedy_is_one_to_one",
     "information_criteria",
     "match_components",
     "n_parameters",
@@ -68,7 +69,13 @@ def match_components(ours, theirs, covariance_type="full"):
             "greedy_distance": dist[rows, greedy[rows]],
         }
     )
-    return table, bool(len(np.unique(greedy)) == len(greedy))
+    return table, greedy_is_one_to_one(table)
+
+
+def greedy_is_one_to_one(table):
+    """Whether the greedy (nearest-mean) pairing of a matching is a permutation."""
+    greedy = table["greedy_component"].to_numpy()
+    return bool(len(np.unique(greedy)) == len(greedy))
 
 
 def _per_component(cov, covariance_type, n_components):

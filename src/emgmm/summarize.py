@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .compare import adjusted_rand, pairwise_ari
+from .compare import adjusted_rand, greedy_is_one_to_one, pairwise_ari
 from .fitting import explain_difference
 
 __all__ = [
@@ -32,7 +32,6 @@ def comparison_scores(ours, theirs, matching, labels_ours, labels_theirs, y=None
     """
     ari = adjusted_rand(labels_ours, labels_theirs)
     max_distance = float(matching["mean_distance"].max())
-    greedy = matching["greedy_component"].to_numpy()
     scores = {
         "ari_emgmm_sklearn": ari,
         "ari_emgmm_truth": None if y is None else adjusted_rand(labels_ours, y),
@@ -40,7 +39,7 @@ def comparison_scores(ours, theirs, matching, labels_ours, labels_theirs, y=None
         "max_mean_distance": max_distance,
         "max_weight_difference": float(matching["weight_difference"].abs().max()),
         "max_covariance_difference": float(matching["max_covariance_difference"].max()),
-        "greedy_one_to_one": bool(len(np.unique(greedy)) == len(greedy)),
+        "greedy_one_to_one": greedy_is_one_to_one(matching),
         "label_agreement": float(np.mean(labels_ours == labels_theirs)),
         "explanation": explain_difference(
             ours, theirs, max_distance=max_distance, ari=ari
