@@ -38,7 +38,6 @@ import os
 
 import numpy as np
 import pytest
-
 from threadpoolctl import threadpool_limits
 
 import emgmm
