@@ -174,7 +174,8 @@ def fit(
     lower_bounds = []
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):
+        n_iter = iteration
         prev = lower_bound
         wlp = log_gaussian_prob(X, means, prec_chol, covariance_type) + np.log(weights)
         lse = _logsumexp_rows(wlp)
