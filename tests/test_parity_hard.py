@@ -53,8 +53,11 @@ from threadpoolctl import threadpool_limits
 from emgmm import GaussianMixture
 
 RTOL = 1e-10
-SKLEARN_EXACT = 1e-12
-REF_SLACK = 2e-15
+# scikit-learn counts as exact on a case when its own error is below a tenth
+# of RTOL: an exact emgmm then passes parity with a margin of 0.9 RTOL
+SKLEARN_EXACT = RTOL / 10
+# errors below this are rounding noise for "at least as accurate"
+ROUNDING_FLOOR = 1e-12
 COV_TYPES = ["full", "tied", "diag", "spherical"]
 PARAM_ATTRS = (
     "weights_",
@@ -86,8 +89,9 @@ def tight_clusters(d, std, n=600, k=3, seed=0, offset=0.0, return_centres=False)
     return (X, centres) if return_centres else X
 
 
-def blobs(d, n=600, k=3, seed=0, offset=0.0):
-    X, _ = make_blobs(n, n_features=d, centers=k, random_state=seed)
+def blobs(d, n=600, k=3, seed=0, offset=0.0, std=1.0):
+    """make_blobs (centres uniform in +-10) of spread ``std``, plus ``offset``."""
+    X, _ = make_blobs(n, n_features=d, centers=k, cluster_std=std, random_state=seed)
     return X + offset
 
 
@@ -165,21 +169,23 @@ def check_case(X, *, exact, **kw):
         X, kw["n_components"], kw["covariance_type"], kw["random_state"], **ref_kw
     )
     ct = kw["covariance_type"]
-    assert sk.n_iter_ == ref.n_iter_ and ours.n_iter_ == ref.n_iter_
     err_sk = errors(sk, ref, ct)
     err_ours = errors(ours, ref, ct)
     if exact:
         # premise: scikit-learn is exact here
+        assert sk.n_iter_ == ref.n_iter_
         bad = {n: f"{e:.1e}" for n, e in err_sk.items() if e > SKLEARN_EXACT}
         assert not bad, f"scikit-learn not exact (premise of the case): {bad}"
         assert_same(ours, sk, ct)
     else:
-        # premise: scikit-learn loses digits here
+        # premise: scikit-learn loses digits here (its n_iter_ may differ)
         assert max(err_sk.values()) > SKLEARN_EXACT, err_sk
+        assert ours.n_iter_ == ref.n_iter_
+        assert ours.converged_ == ref.converged_
         worse = {
             n: f"emgmm {err_ours[n]:.1e} > scikit-learn {err_sk[n]:.1e}"
             for n in ATTRS
-            if err_ours[n] > err_sk[n] + REF_SLACK
+            if err_ours[n] > max(err_sk[n], ROUNDING_FLOOR)
         }
         assert not worse, f"less accurate than scikit-learn: {worse}"
         far = {n: f"{e:.1e}" for n, e in err_ours.items() if e > RTOL}
@@ -225,6 +231,21 @@ def test_full_tight_clusters_user_start(d, std):
     check_case(X, exact=True, **kw)
 
 
+@pytest.mark.parametrize("covariance_type", ["tied", "diag", "spherical"])
+@pytest.mark.parametrize("std", [1e-2, 1e-3])
+def test_other_types_tight_clusters(std, covariance_type):
+    """scikit-learn's ``E[x^2] - mu^2`` loses ~eps |mu|^2 / std^2: inexact."""
+    X = tight_clusters(8, std, seed=7)
+    check_case(
+        X,
+        exact=False,
+        n_components=3,
+        covariance_type=covariance_type,
+        reg_covar=1e-12,
+        random_state=0,
+    )
+
+
 def test_full_d16_user_start_benign():
     """Blobs at d = 16 from a user start (weights, means and precisions)."""
     X = blobs(16, n=800, k=4, seed=3)
@@ -257,7 +278,7 @@ OFFSET_CASES = {
     (1e4, "tied"): False,
     (1e4, "diag"): False,
     (1e4, "spherical"): False,
-    (1e6, "full"): True,
+    (1e6, "full"): False,
     (1e6, "tied"): False,
     (1e6, "diag"): False,
     (1e6, "spherical"): False,
@@ -266,13 +287,18 @@ OFFSET_CASES = {
 
 @pytest.mark.parametrize(("offset", "covariance_type"), list(OFFSET_CASES))
 def test_large_offset(offset, covariance_type):
-    X = blobs(4, n=600, k=3, seed=0, offset=offset)
+    # overlapping blobs and 20 iterations (tol=0: the same count for all;
+    # a slowly converging EM amplifies everyone's rounding, 100 iterations
+    # of it put scikit-learn's 'full' at 1e-12..2e-10 from the reference)
+    X = blobs(4, n=600, k=3, seed=0, offset=offset, std=3.0)
     check_case(
         X,
         exact=OFFSET_CASES[offset, covariance_type],
         n_components=3,
         covariance_type=covariance_type,
         random_state=0,
+        tol=0,
+        max_iter=20,
     )
 
 
@@ -299,7 +325,7 @@ def test_translated_reference(offset, covariance_type):
         ref = getattr(shifted, name) + (offset if name == "means_" else 0)
         e_ours = rel_err(getattr(ours, name), ref, name, covariance_type)
         e_sk = rel_err(getattr(sk, name), ref, name, covariance_type)
-        assert e_ours <= e_sk + REF_SLACK, (name, e_ours, e_sk)
+        assert e_ours <= max(e_sk, ROUNDING_FLOOR), (name, e_ours, e_sk)
         assert e_ours <= RTOL, (name, e_ours)
 
 
@@ -309,27 +335,29 @@ def test_translated_reference(offset, covariance_type):
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_many_features(covariance_type):
-    X = blobs(64, n=800, k=3, seed=4)
+    X = blobs(64, n=800, k=4, seed=4, std=12.0)
     check_case(
         X,
         exact=True,
-        n_components=3,
+        n_components=4,
         covariance_type=covariance_type,
         random_state=0,
+        tol=1e-6,
         max_iter=10,
     )
 
 
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_many_components(covariance_type):
-    X = blobs(3, n=2000, k=20, seed=5)
+    X = blobs(3, n=2000, k=20, seed=5, std=1.5)
     check_case(
         X,
         exact=True,
         n_components=20,
         covariance_type=covariance_type,
         random_state=0,
-        max_iter=20,
+        tol=1e-6,
+        max_iter=30,
     )
 
 
@@ -384,7 +412,7 @@ def test_threaded_path(data, covariance_type, d, k):
 # ties between n_init starts
 
 
-def _starts(X, n_init, **kw):
+def _starts(X, n_init, estimator, **kw):
     """Each start of ``n_init`` alone: one RandomState object consumed in turn.
 
     ``fit`` draws a start's randomness from the same RandomState object in
@@ -396,7 +424,7 @@ def _starts(X, n_init, **kw):
     for _ in range(n_init):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fits.append(GaussianMixture(random_state=rs, **kw).fit(X))
+            fits.append(estimator(random_state=rs, **kw).fit(X))
     return fits
 
 
@@ -409,32 +437,79 @@ def _tie_rule(lower_bounds, rtol=1e-12):
     return best
 
 
+TIE_N_INIT = 6
 TIE_KW = dict(
     n_components=3,
-    covariance_type="full",
     init_params="random_from_data",
     tol=1e-10,
     max_iter=200,
 )
+# (covariance type, seed): well separated blobs where several of the 6 starts
+# reach the same optimum (up to a permutation of the components), with lower
+# bounds equal to ~1e-12; in some of them a later start is better by rounding
+# only, where scikit-learn's strict ">" picks the permuted copy
+TIE_CASES = [("full", s) for s in (0, 3, 4, 7)] + [("diag", s) for s in (1, 2, 5)]
+_TIE_CACHE = {}
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_n_init_ties_keep_the_earlier_start(seed):
-    """Starts reaching the same optimum tie; the earliest of them is kept."""
-    X = blobs(2, n=300, k=3, seed=10 + seed)
-    n_init = 6
-    starts = _starts(X, n_init, random_state=seed, **TIE_KW)
+def _tie_case(covariance_type, seed):
+    key = (covariance_type, seed)
+    if key not in _TIE_CACHE:
+        X = blobs(2, n=300, k=3, seed=10 + seed)
+        kw = dict(TIE_KW, covariance_type=covariance_type)
+        starts = _starts(X, TIE_N_INIT, GaussianMixture, random_state=seed, **kw)
+        sk_starts = _starts(
+            X, TIE_N_INIT, mixture.GaussianMixture, random_state=seed, **kw
+        )
+        ours, sk = fit_both(X, n_init=TIE_N_INIT, random_state=seed, **kw)
+        _TIE_CACHE[key] = X, starts, sk_starts, ours, sk
+    return _TIE_CACHE[key]
+
+
+@pytest.mark.parametrize(("covariance_type", "seed"), TIE_CASES)
+def test_n_init_tie_keeps_the_earlier_start(covariance_type, seed):
+    """The documented rule, and scikit-learn's pick where the rule agrees.
+
+    ``GaussianMixture`` documents: starts whose lower bounds agree within
+    1e-12 (relative) count as a tie, and the earlier one is kept.
+    """
+    X, starts, sk_starts, ours, sk = _tie_case(covariance_type, seed)
     lbs = [s.lower_bound_ for s in starts]
     best = _tie_rule(lbs)
-    # the case is a tie: another start reaches the same optimum to 1e-12
-    ties = [
+    # a tie: another start reaches the same optimum to 1e-12
+    tied = [
         i for i, lb in enumerate(lbs) if abs(lb - lbs[best]) <= 1e-12 * abs(lbs[best])
     ]
-    assert len(ties) >= 2, lbs
-    assert best == ties[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        gm = GaussianMixture(n_init=n_init, random_state=seed, **TIE_KW).fit(X)
+    assert len(tied) >= 2, lbs
+    # the n_init fit is that start, to the last bit
     for name in ATTRS:
-        np.testing.assert_array_equal(getattr(gm, name), getattr(starts[best], name))
-    assert gm.n_iter_ == starts[best].n_iter_
+        np.testing.assert_array_equal(getattr(ours, name), getattr(starts[best], name))
+    assert ours.n_iter_ == starts[best].n_iter_
+    # scikit-learn keeps the first start with the highest lower bound (">")
+    sk_lbs = [s.lower_bound_ for s in sk_starts]
+    sk_best = int(np.argmax(sk_lbs))
+    assert sk.lower_bound_ == sk_lbs[sk_best]
+    if sk_best == best:
+        assert_same(ours, sk, covariance_type)
+    else:
+        # a later start better by rounding only: the same optimum, permuted
+        assert sk_best > best
+        assert abs(sk.lower_bound_ - ours.lower_bound_) <= 1e-12 * abs(sk.lower_bound_)
+        order = np.lexsort(ours.means_.T[::-1])
+        sk_order = np.lexsort(sk.means_.T[::-1])
+        # (stopped by tol=1e-10 on the lower bound: parameters to ~1e-5)
+        np.testing.assert_allclose(
+            ours.means_[order], sk.means_[sk_order], atol=1e-4 * np.abs(X).max()
+        )
+
+
+def test_n_init_tie_cases_cover_both_outcomes():
+    """The cases include ties where scikit-learn keeps the same start and
+    ties where it picks a later, rounding-better copy (the rule matters)."""
+    outcomes = set()
+    for covariance_type, seed in TIE_CASES:
+        _, starts, sk_starts, _, _ = _tie_case(covariance_type, seed)
+        best = _tie_rule([s.lower_bound_ for s in starts])
+        sk_best = int(np.argmax([s.lower_bound_ for s in sk_starts]))
+        outcomes.add(best == sk_best)
+    assert outcomes == {True, False}
