@@ -10,10 +10,11 @@ the installed scikit-learn version ships (1.8, 1.9, ...), with no copy to go
 stale.
 
 scikit-learn's ``conftest.py`` is not loaded from here, so its two global
-fixtures are replayed with its defaults: ``global_random_seed`` = 42 (or
-``SKLEARN_TESTS_GLOBAL_RANDOM_SEED``, as scikit-learn reads it) and
-``global_dtype`` = float64, plus float32 when ``SKLEARN_RUN_FLOAT32_TESTS=1``
-(the same switch as scikit-learn's).
+fixtures are replayed: ``global_random_seed`` = 42 (or
+``SKLEARN_TESTS_GLOBAL_RANDOM_SEED``, read as scikit-learn reads it; ``all``
+runs seeds 0..99) and ``global_dtype`` = float32 and float64.  scikit-learn
+skips float32 unless ``SKLEARN_RUN_FLOAT32_TESTS=1``; emgmm claims float32
+support, so both always run here.
 
 Deselected (not collected), and only these, because they exercise
 scikit-learn's private machinery rather than public behaviour:
@@ -118,12 +119,6 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("global_random_seed", _random_seeds())
 
 
-_SKIP32 = pytest.mark.skipif(
-    os.environ.get("SKLEARN_RUN_FLOAT32_TESTS", "0") != "1",
-    reason="Set SKLEARN_RUN_FLOAT32_TESTS=1 to run float32 dtype tests",
-)
-
-
-@pytest.fixture(params=[pytest.param(np.float32, marks=_SKIP32), np.float64])
+@pytest.fixture(params=[np.float32, np.float64])
 def global_dtype(request):
     return request.param
