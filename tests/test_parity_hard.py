@@ -177,6 +177,11 @@ def check_case(X, *, exact, **kw):
         bad = {n: f"{e:.1e}" for n, e in err_sk.items() if e > SKLEARN_EXACT}
         assert not bad, f"scikit-learn not exact (premise of the case): {bad}"
         assert_same(ours, sk, ct)
+        # the fitted models score the data alike (same parameters, same maths)
+        a, b = ours.score_samples(X), sk.score_samples(X)
+        err = float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+        assert err <= RTOL, f"score_samples: {err:.1e}"
+        np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
     else:
         # premise: scikit-learn loses digits here (its n_iter_ may differ)
         assert max(err_sk.values()) > SKLEARN_EXACT, err_sk
