@@ -32,31 +32,21 @@ Measured on main before issue 11's engine changes (scikit-learn 1.9.1,
 numpy 2.4.6, x86-64 long double; worst attribute, ``sk``/``em`` = distance
 of scikit-learn/emgmm from the reference):
 
-===========================================  =========  ==================
-case                                         sk         em
-===========================================  =========  ==================
-full, tight clusters (centres in +-10, std   4e-16 ..   1.2e-9 .. 2.6e-7
-1e-2 / 1e-3, reg_covar 1e-12), d = 8 / 16,   1.7e-15    (covariances_,
-k-means and user start                       exact      precisions_)
-full, 16 digits pixel columns, user start,   1e-15 ..   5.8e-13 .. 8.5e-8
-reg_covar 1e-2 / 1e-6                        3e-15      (precisions_)
-tied/diag/spherical, tight clusters d = 8    1.3e-10 .. 1.1e-10 .. 7.3e-9;
-                                             8e-8       worse than sk in
-                                                        some attributes
-offset 1e3 / 1e4 / 1e6, std 3, 20 iters:
-  full                                       1.9e-13 /  5e-15 / 6e-14 /
-                                             3e-12 /    6e-12
-                                             2e-10
-  tied/diag/spherical                        2e-10 /    2e-14 .. 2e-12
-                                             3e-8 /
-                                             3e-4
-d = 64, K = 4, every type                    3e-15 ..   1.6e-15 .. 2.8e-15
-                                             4.5e-15
-K = 20, d = 3, every type                    3e-14 ..   5e-15 .. 1.5e-13
-                                             2.8e-13
-threaded path (N = 1e5, 2 threads), tight    exact      3.2e-10 (vs sk)
-full d = 8; blobs full d = 2/16, diag, tied  exact      passes
-===========================================  =========  ==================
+* full, tight clusters (centres uniform in +-10, std 1e-2 / 1e-3,
+  reg_covar 1e-12), d = 8 / 16, k-means and user start: sk 4e-16..1.7e-15
+  (exact); em 1.2e-9..2.6e-7 (covariances_, precisions_).
+* full, 16 pixel columns of digits, user start: sk 1e-15..3e-15 (exact);
+  em 5.8e-13 (reg_covar 1e-2), 1.4e-8..8.5e-8 (reg_covar 1e-6).
+* tied/diag/spherical, the same tight clusters at d = 8: sk 1.3e-10..8e-8
+  (inexact); em 1.1e-10..7.3e-9, worse than sk in some attributes (and
+  its lower bound off by up to 1.6e-10 where sk's is exact).
+* offsets 1e3 / 1e4 / 1e6 (blobs, std 3, 20 iterations): full sk 1.9e-13
+  / 3e-12 / 2e-10 (exact, exact, inexact), em 5e-15 / 6e-14 / 6e-12;
+  tied/diag/spherical sk 2e-10 / 3e-8 / 3e-4 (inexact), em 2e-14..2e-12.
+* d = 64 (K = 4) and K = 20 (d = 3), every type: sk 3e-15..2.8e-13
+  (exact), em 1.6e-15..1.5e-13.
+* threaded path (N = 1e5, 2 threads): tight full d = 8 em vs sk 3.2e-10;
+  blobs full d = 2 (numba) / 16 (NumPy), diag, tied pass.
 
 So the tight-cluster and digits-pixel 'full' cases (d > 6, the NumPy path's
 uncentred second moments), the tight-cluster tied/diag/spherical cases and
