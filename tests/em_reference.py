@@ -199,3 +199,12 @@ def fit(
     out.n_iter_ = n_iter
     out.converged_ = converged
     return out
+
+
+def score_samples(X, weights, means, prec_chol, covariance_type):
+    """``log p(x_i)`` of given (float64) parameters, in extended precision."""
+    X = np.asarray(X, dtype=LD)
+    wlp = log_gaussian_prob(
+        X, np.asarray(means, dtype=LD), np.asarray(prec_chol, dtype=LD), covariance_type
+    ) + np.log(np.asarray(weights, dtype=LD))
+    return _logsumexp_rows(wlp)
