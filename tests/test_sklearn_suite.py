@@ -88,6 +88,20 @@ def test_suite_is_importable_and_deselection_is_current():
     assert len(_suite_tests()) >= 30
 
 
+def test_suite_runs_on_emgmm(monkeypatch):
+    """The suite's tests fit emgmm, never scikit-learn's estimator."""
+    from sklearn.mixture._base import BaseMixture
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("scikit-learn's GaussianMixture ran in the suite")
+
+    monkeypatch.setattr(BaseMixture, "fit_predict", refuse)
+    assert _suite.GaussianMixture is emgmm.GaussianMixture
+    assert not issubclass(emgmm.GaussianMixture, BaseMixture)
+    _suite.test_gaussian_mixture_fit_predict_n_init()
+    _suite.test_score_samples()
+
+
 @pytest.fixture(autouse=True)
 def _emgmm_in_suite(monkeypatch):
     """Every suite test sees emgmm.GaussianMixture as ``GaussianMixture``.
