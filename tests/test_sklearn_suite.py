@@ -59,18 +59,38 @@ DESELECTED = {
 }
 
 
+def _is_fixture(obj):
+    # pytest >= 8.4 wraps fixtures in FixtureFunctionDefinition; older
+    # versions mark the function
+    return type(obj).__name__ == "FixtureFunctionDefinition" or hasattr(
+        obj, "_pytestfixturefunction"
+    )
+
+
 def _suite_tests():
+    """The suite's test functions and ``Test*`` classes, minus DESELECTED."""
     if _suite is None:
         return {}
     return {
-        name: func
-        for name, func in vars(_suite).items()
-        if name.startswith("test_") and callable(func) and name not in DESELECTED
+        name: obj
+        for name, obj in vars(_suite).items()
+        if (name.startswith("test_") and callable(obj))
+        or (name.startswith("Test") and isinstance(obj, type))
+        if name not in DESELECTED
     }
 
 
-# scikit-learn's test functions, collected as if defined here (their globals
-# stay scikit-learn's module, which the autouse fixture below patches)
+def _suite_fixtures():
+    """Fixtures the suite module defines itself (none in 1.8/1.9)."""
+    if _suite is None:
+        return {}
+    return {name: obj for name, obj in vars(_suite).items() if _is_fixture(obj)}
+
+
+# scikit-learn's tests (and any module-level fixtures), collected as if
+# defined here; their globals stay scikit-learn's module, which the autouse
+# fixture below patches
+globals().update(_suite_fixtures())
 globals().update(_suite_tests())
 
 
