@@ -8,6 +8,8 @@ parameters with a tight tolerance and measures where each one ends;
 :func:`explain_difference` turns those measurements into one sentence.
 """
 
+import warnings
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
@@ -26,9 +28,7 @@ def identical(max_distance, ari):
 
 def _continue_one(X, fit, *, covariance_type, reg_covar, tol, max_iter):
     """EM from the parameters of ``fit``; the estimator after it stopped."""
-    import warnings
-
-    from ._gaussian_mixture import GaussianMixture
+    from . import GaussianMixture  # the public estimator (imported lazily)
 
     weights = np.asarray(fit["weights"], dtype=np.float64)
     gm = GaussianMixture(
