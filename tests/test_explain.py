@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
+from emgmm import InputError
 from emgmm.compare import adjusted_rand, match_components
 from emgmm.explain import continue_fits, explain_difference
 from emgmm.fitting import fit_mixture
@@ -197,3 +198,12 @@ def test_digits_default_comparison_reaches_one_optimum(digits_embedding):
     assert abs(c["emgmm"]["stopped_short_by"]) < 1e-10
     assert c["sklearn"]["stopped_short_by"] > 1e-5
     assert s["explanation"].startswith("same optimum")
+
+
+def test_fits_without_their_final_precisions_are_a_one_line_error(four_blobs):
+    X, _ = four_blobs
+    fit = {"weights": np.ones(2) / 2, "means": X[:2]}
+    with pytest.raises(InputError, match="the emgmm fit has no 'precisions'"):
+        continue_fits(
+            X, {"emgmm": fit, "sklearn": fit}, covariance_type="full", reg_covar=0
+        )

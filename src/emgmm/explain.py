@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._errors import InputError
+
 __all__ = ["IDENTICAL_MEANS", "continue_fits", "explain_difference", "identical"]
 
 NAMES = ("emgmm", "sklearn")
@@ -102,6 +104,11 @@ def continue_fits(
     threads : int, default=1
         BLAS threads.
 
+    Raises
+    ------
+    InputError
+        If a fit has no ``precisions`` (fits written by an older emgmm).
+
     Returns
     -------
     dict
@@ -140,6 +147,12 @@ def continue_fits(
     from scipy.spatial.distance import cdist
 
     X = np.asarray(X, dtype=np.float64)
+    for name in NAMES:
+        if "precisions" not in fits[name]:
+            raise InputError(
+                f"the {name} fit has no 'precisions' (written by an older emgmm); "
+                "rerun the fits, e.g. snakemake --forcerun fit_em fit_sklearn"
+            )
     out = {"tol": float(tol), "max_iter": int(max_iter)}
     continued = {}
     with threadpool_limits(limits=threads):
