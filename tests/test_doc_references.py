@@ -1,6 +1,6 @@
 """Files under docs/ that the repository's text points a reader to exist.
 
-resources.smk and configs/large.yaml pointed at docs/cluster.md after its
+resources.smk and configs/large.yaml pointed at a cluster.md under docs after its
 content had moved into the README.
 """
 
