@@ -3,8 +3,13 @@
 load -> embed -> fit_em / fit_sklearn -> match -> score -> figures -> summary
 """
 
+# config.yaml, unless config files are given on the command line: then those
+# alone (Snakemake would merge their `datasets` into config.yaml's and run
+# both). To change a few keys of config.yaml, name it first:
+#   snakemake --configfile config.yaml my-changes.yaml
+if not workflow.overwrite_configfiles:
 
-configfile: "config.yaml"
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"

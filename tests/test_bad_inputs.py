@@ -87,7 +87,10 @@ def test_bad_config(tmp_path, case):
     write_config(tmp_path, TINY_CONFIG)
     overlay = CORPUS / CASES["config"][case]["overlay"]
     message = CASES["config"][case]["message"]
-    proc = snakemake(tmp_path, "--configfile", "config.yaml", str(overlay), check=False)
+    # The tests' config by its full path: a relative one is found from the
+    # directory snakemake is started in, not from --directory.
+    base = str(tmp_path / "config.yaml")
+    proc = snakemake(tmp_path, "--configfile", base, str(overlay), check=False)
     text = output_text(proc)
     assert proc.returncode != 0
     assert_no_traceback(text)

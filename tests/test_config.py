@@ -3,11 +3,14 @@
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from emgmm import InputError
+from emgmm import config as config_module
 from emgmm.config import validate_config
+from emgmm.embed import _check_params
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
@@ -37,6 +40,8 @@ def test_default_config_is_valid_and_defaults_are_filled():
         ({"datasets": {"x": {"source": "file"}}}, "'path' is a required property"),
         ({"datasets": {"x": {"source": "csv"}}}, "'csv' is not allowed; use one of"),
         ({"datasets": {"bad name": {"source": "digits"}}}, "dataset name 'bad name'"),
+        ({"umap": {"n_components": 1}}, "config key 'umap/n_components': must be >="),
+        ({"umap": {"metric": ""}}, "config key 'umap/metric': must not be empty"),
     ],
 )
 def test_mistakes_give_one_line_naming_the_key(change, expected):
@@ -47,3 +52,133 @@ def test_mistakes_give_one_line_naming_the_key(change, expected):
     message = str(err.value)
     assert expected in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("dataset", "expected"),
+    [
+        (
+            {"source": "digits", "n_samples": 100},
+            "config key 'datasets/x': unknown key(s) 'n_samples' for source "
+            "'digits'; allowed: on_duplicates, on_invalid, source, umap",
+        ),
+        (
+            {"source": "blobs", "path": "a.csv"},
+            "config key 'datasets/x': unknown key(s) 'path' for source 'blobs'; "
+            "allowed: centers, cluster_std, n_features, n_samples, on_duplicates, "
+            "on_invalid, random_state, source, umap",
+        ),
+        (
+            {"source": "large", "label_column": "y"},
+            "config key 'datasets/x': unknown key(s) 'label_column' for source 'large'",
+        ),
+        (
+            {"source": "file", "path": "a.csv", "n_features": 3},
+            "config key 'datasets/x': unknown key(s) 'n_features' for source "
+            "'file'; allowed: columns, label_column, on_duplicates, on_invalid, "
+            "path, source, umap",
+        ),
+        (
+            {"source": "digits", "on_invalid": "skip"},
+            "config key 'datasets/x/on_invalid': 'skip' is not allowed",
+        ),
+    ],
+)
+def test_each_source_takes_only_its_own_keys(dataset, expected):
+    with pytest.raises(InputError) as err:
+        validate_config({"datasets": {"x": dataset}}, SCHEMA)
+    assert str(err.value).startswith(expected), str(err.value)
+
+
+def test_keys_every_source_takes_get_their_defaults():
+    config = validate_config(
+        {
+            "datasets": {
+                "d": {"source": "digits", "umap": {"n_neighbors": 5}},
+                "f": {"source": "file", "path": "a.csv", "on_invalid": "drop"},
+            }
+        },
+        SCHEMA,
+    )
+    assert config["datasets"]["d"] == {
+        "source": "digits",
+        "umap": {"n_neighbors": 5},  # a dataset's own block gets no defaults
+        "on_invalid": "error",
+        "on_duplicates": "keep",
+    }
+    assert config["datasets"]["f"]["on_invalid"] == "drop"
+
+
+def test_the_workflow_schema_is_the_package_schema():
+    """workflow/schemas/config.schema.yaml is the package's file, not a copy."""
+    assert SCHEMA.resolve() == config_module.SCHEMA_PATH.resolve()
+
+
+# Every bounded UMAP setting, with a value just outside each bound and the
+# bound itself: the config and umap_embed must agree on both.
+UMAP_SETTINGS = config_module.definition("umap_parameters")["properties"]
+SIGNS = {"minimum": -1, "exclusiveMinimum": 0, "maximum": 1, "exclusiveMaximum": 0}
+
+
+def _bound_cases():
+    for name in UMAP_SETTINGS:
+        spec = config_module.parameter_schema("umap_parameters", name)
+        step = 1 if "integer" in spec.get("type", []) else 0.5
+        for key in ("minimum", "maximum"):
+            if key in spec:
+                yield name, spec[key] + SIGNS[key] * step, spec[key]
+
+
+BOUND_CASES = list(_bound_cases())
+
+
+def test_bounds_cover_the_umap_settings():
+    assert {name for name, _, _ in BOUND_CASES} == {
+        "n_components",
+        "n_neighbors",
+        "min_dist",
+        "random_state",
+        "subsample",
+    }
+
+
+def _embed_check(name, value):
+    X = np.arange(150.0).reshape(50, 3) ** 1.5
+    params = dict(
+        n_components=2,
+        n_neighbors=15,
+        min_dist=0.1,
+        metric="euclidean",
+        random_state=42,
+        subsample=None,
+        init="spectral",
+        low_memory=True,
+        n_epochs=None,
+    )
+    if name == "subsample":  # the smallest subsample needs the fewest neighbours
+        params["n_neighbors"] = 2
+    params[name] = value
+    return _check_params(X, **params)
+
+
+@pytest.mark.parametrize(("name", "outside", "bound"), BOUND_CASES)
+def test_config_and_umap_embed_share_every_bound(name, outside, bound):
+    """Before: min_dist 1.5 passed the config and failed in UMAP's job;
+    subsample 5 failed the config (>= 10) though umap_embed took 2."""
+    config = {"datasets": {"d": {"source": "digits"}}, "umap": {name: outside}}
+    with pytest.raises(InputError) as schema_err:
+        validate_config(config, SCHEMA)
+    with pytest.raises(InputError) as embed_err:
+        _embed_check(name, outside)
+    assert f"config key 'umap/{name}'" in str(schema_err.value)
+    assert str(embed_err.value).startswith(f"{name} must be")
+    assert f"got {outside!r}" in str(embed_err.value)
+    # The bound itself is allowed by both.
+    config["umap"][name] = bound
+    validate_config(config, SCHEMA)
+    _embed_check(name, bound)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")))
+def test_config_files_are_valid(path):
+    validate_config(yaml.safe_load(path.read_text()), SCHEMA)

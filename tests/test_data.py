@@ -143,7 +143,11 @@ def test_unknown_options_are_named():
     X = np.eye(3)
     with pytest.raises(InputError, match="on_invalid must be one of error, drop"):
         validate_matrix(X, where="t.csv", names=["a", "b", "c"], on_invalid="skip")
-    with pytest.raises(InputError, match="on_duplicates must be one of keep, drop"):
+    with pytest.raises(
+        InputError,
+        match="dataset 't' key 'on_duplicates': 'ignore' is not allowed; "
+        "use one of keep, drop, error",
+    ):
         load_dataset("t", {"source": "blobs", "on_duplicates": "ignore"})
 
 
@@ -187,5 +191,32 @@ def test_good_file_with_labels_and_columns(tmp_path):
 
 
 def test_unknown_source():
-    with pytest.raises(InputError, match="unknown source 'csv'; use one of digits"):
+    with pytest.raises(
+        InputError, match="dataset 't' key 'source': 'csv' is not allowed; use one of"
+    ):
         load_dataset("t", {"source": "csv"})
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            {"source": "digits", "n_samples": 100},
+            "dataset 't': unknown key(s) 'n_samples' for source 'digits'; "
+            "allowed: on_duplicates, on_invalid, source, umap",
+        ),
+        (
+            {"source": "blobs", "path": "x.csv"},
+            "dataset 't': unknown key(s) 'path' for source 'blobs'; allowed: centers",
+        ),
+        (
+            {"source": "file", "path": "x.csv", "centers": 3},
+            "dataset 't': unknown key(s) 'centers' for source 'file'; allowed: columns",
+        ),
+    ],
+)
+def test_keys_of_another_source_are_an_error(spec, message):
+    """Before: silently ignored (digits loaded 1797 rows whatever n_samples said)."""
+    with pytest.raises(InputError) as err:
+        load_dataset("t", spec)
+    assert str(err.value).startswith(message), str(err.value)

@@ -1,35 +1,184 @@
 """Configuration checking with one-line messages.
 
-The workflow validates its config against ``workflow/schemas/config.schema.yaml``
-with :func:`snakemake.utils.validate` (which also fills in defaults). A
-jsonschema error is long and nested; :func:`validate_config` turns the most
+The config schema ships with the package (``emgmm/config.schema.yaml``;
+``workflow/schemas/config.schema.yaml`` is a link to it). It is the one place
+for every bound a user can hit: the workflow validates its config against it
+with :func:`snakemake.utils.validate` (which also fills in defaults), and
+library functions that take the same settings (:func:`emgmm.embed.umap_embed`)
+check their arguments against the same entries with :func:`check_value`.
+
+A jsonschema error is long and nested; :func:`validate_config` turns the most
 relevant one into a single line naming the key, what is allowed and what was
 given.
 """
 
+import functools
+from importlib import resources
+from numbers import Integral, Real
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from ._errors import InputError
 
-__all__ = ["describe_error", "validate_config"]
+__all__ = [
+    "SCHEMA_PATH",
+    "check_value",
+    "describe_error",
+    "definition",
+    "parameter_schema",
+    "validate_config",
+    "validate_dataset",
+]
+
+SCHEMA_PATH = Path(str(resources.files(__package__) / "config.schema.yaml"))
 
 
-def _where(error):
+@functools.cache
+def _schema():
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def definition(name):
+    """The schema's ``$defs/<name>`` (e.g. ``"on_invalid"``, ``"dataset"``)."""
+    return _schema()["$defs"][name]
+
+
+def parameter_schema(definition, name):
+    """The schema of one setting: ``$defs/<definition>/properties/<name>``.
+
+    A ``$ref`` to another definition is resolved (one level, as the schema
+    uses them).
+
+    Examples
+    --------
+    >>> parameter_schema("umap_parameters", "n_neighbors")
+    {'type': 'integer', 'minimum': 2}
+    """
+    spec = dict(_schema()["$defs"][definition]["properties"][name])
+    ref = spec.pop("$ref", None)
+    if ref is not None:
+        spec = {**_schema()["$defs"][ref.rsplit("/", 1)[-1]], **spec}
+    return spec
+
+
+_SIGNS = {
+    "minimum": ">=",
+    "exclusiveMinimum": ">",
+    "maximum": "<=",
+    "exclusiveMaximum": "<",
+}
+
+
+def _bounds_text(spec):
+    return " and ".join(f"{_SIGNS[k]} {spec[k]}" for k in _SIGNS if k in spec)
+
+
+_TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "null": "None",
+}
+
+
+def _has_type(value, kind):
+    if kind == "null":
+        return value is None
+    if isinstance(value, bool):
+        return False
+    if kind == "integer":
+        return isinstance(value, Integral)
+    if kind == "number":
+        return isinstance(value, Real)
+    return kind == "string" and isinstance(value, str)
+
+
+def check_value(name, value, spec, fix):
+    """Check ``value`` against a setting's schema ``spec``; return it.
+
+    Handles what the schema's scalar settings use: ``type`` (integer, number,
+    string, null, or a list of them), ``minimum``, ``exclusiveMinimum``,
+    ``maximum``, ``exclusiveMaximum`` and ``minLength``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter, for the message.
+    value : object
+        What was given.
+    spec : dict
+        Its schema, e.g. from :func:`parameter_schema`.
+    fix : str
+        How to fix it, the end of the message.
+
+    Returns
+    -------
+    value : int, float, str or None
+        ``value`` as the type the schema names (``int`` for integers).
+
+    Raises
+    ------
+    InputError
+        ``<name> must be <expectation>, got <value>; <fix>``.
+
+    Examples
+    --------
+    >>> spec = parameter_schema("umap_parameters", "n_neighbors")
+    >>> check_value("n_neighbors", 1, spec, "use 15")
+    Traceback (most recent call last):
+    ...
+    emgmm._errors.InputError: n_neighbors must be >= 2, got 1; use 15
+    """
+    types = spec.get("type", [])
+    types = [types] if isinstance(types, str) else list(types)
+    bounds = _bounds_text(spec)
+    kind = next((t for t in types if _has_type(value, t)), None)
+    if kind is None:
+        expected = " or ".join(_TYPE_WORDS[t] for t in types)
+        if bounds:
+            expected += f" {bounds}"
+        raise InputError(f"{name} must be {expected}, got {value!r}; {fix}")
+    if kind == "null":
+        return None
+    if kind == "string":
+        if len(value) < spec.get("minLength", 0):
+            raise InputError(f"{name} must not be empty, got {value!r}; {fix}")
+        return value
+    value = int(value) if kind == "integer" else float(value)
+    inside = {
+        "minimum": lambda b: value >= b,
+        "exclusiveMinimum": lambda b: value > b,
+        "maximum": lambda b: value <= b,
+        "exclusiveMaximum": lambda b: value < b,
+    }
+    if not all(inside[k](spec[k]) for k in inside if k in spec):
+        raise InputError(f"{name} must be {bounds}, got {value!r}; {fix}")
+    return value
+
+
+def _where(error, root):
     path = "/".join(str(p) for p in error.absolute_path)
-    return f"config key '{path}'" if path else "config"
+    if root == "config":
+        return f"config key '{path}'" if path else "config"
+    return f"{root} key '{path}'" if path else root
 
 
-def describe_error(error):
-    """One line for a :class:`jsonschema.ValidationError`."""
-    kind, where, value = error.validator, _where(error), error.instance
+def describe_error(error, root="config"):
+    """One line for a :class:`jsonschema.ValidationError`.
+
+    ``root`` names what was validated: ``"config"`` (keys are then named as
+    ``config key 'a/b'``) or e.g. ``"dataset 'x'"``.
+    """
+    kind, where, value = error.validator, _where(error, root), error.instance
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(value) - set(allowed))
+        # A dataset's keys depend on its source: say which source it is.
+        source = value.get("source") if "source" in allowed else None
+        of = f" for source {source!r}" if source is not None else ""
         return (
-            f"{where}: unknown key(s) {', '.join(map(repr, extra))}; "
+            f"{where}: unknown key(s) {', '.join(map(repr, extra))}{of}; "
             f"allowed: {', '.join(allowed)}"
         )
     if kind == "enum":
@@ -39,14 +188,10 @@ def describe_error(error):
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"{where}: expected {expected}, got {value!r}"
-    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        sign = {
-            "minimum": ">=",
-            "exclusiveMinimum": ">",
-            "maximum": "<=",
-            "exclusiveMaximum": "<",
-        }[kind]
-        return f"{where}: must be {sign} {error.validator_value}, got {value!r}"
+    if kind in _SIGNS:
+        return f"{where}: must be {_SIGNS[kind]} {error.validator_value}, got {value!r}"
+    if kind == "minLength":
+        return f"{where}: must not be empty, got {value!r}"
     if "propertyNames" in error.schema_path:
         return (
             f"{where}: dataset name {value!r} may hold only letters, digits, "
@@ -56,6 +201,8 @@ def describe_error(error):
 
 
 def _best_error(config, schema):
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(config))
     if not errors:
@@ -67,15 +214,33 @@ def _best_error(config, schema):
     )
 
 
-def validate_config(config, schema_path):
+def validate_dataset(name, spec):
+    """Check one dataset entry against the schema's ``$defs/dataset``.
+
+    The keys a dataset may have depend on its source; a key of another
+    source is an error naming the key and the source.
+
+    Raises
+    ------
+    InputError
+        One line, e.g. ``dataset 'd': unknown key(s) 'n_samples' for source
+        'digits'; allowed: on_duplicates, on_invalid, source, umap``.
+    """
+    schema = {**definition("dataset"), "$defs": _schema()["$defs"]}
+    error = _best_error(spec, schema)
+    if error is not None:
+        raise InputError(describe_error(error, root=f"dataset {name!r}"))
+
+
+def validate_config(config, schema_path=SCHEMA_PATH):
     """Validate ``config`` in place (filling defaults) or raise a one-line error.
 
     Parameters
     ----------
     config : dict
         The workflow's config.
-    schema_path : str or Path
-        The JSON schema (YAML).
+    schema_path : str or Path, default=SCHEMA_PATH
+        The JSON schema (YAML): the package's.
 
     Raises
     ------

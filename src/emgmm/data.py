@@ -31,13 +31,15 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from .config import parameter_schema, validate_dataset
 
 __all__ = ["find_duplicates", "load_dataset", "validate_matrix"]
 
 logger = logging.getLogger(__name__)
 
-ON_INVALID = ("error", "drop")
-ON_DUPLICATES = ("keep", "drop", "error")
+# The options, from the config schema (the one place for them).
+ON_INVALID = tuple(parameter_schema("dataset", "on_invalid")["enum"])
+ON_DUPLICATES = tuple(parameter_schema("dataset", "on_duplicates")["enum"])
 
 _READERS = {
     ".csv": lambda p: pd.read_csv(p),
@@ -369,7 +371,8 @@ def load_dataset(name, spec, *, min_rows=1):
         The config entry: ``source`` (``digits``, ``blobs``, ``large`` or
         ``file``), that source's options, and ``on_invalid`` (``error`` or
         ``drop``: rows with NaN/inf) and ``on_duplicates`` (``keep``, ``drop`` or
-        ``error``).
+        ``error``). Checked against the config schema's ``$defs/dataset``: a
+        key another source takes (``n_samples`` on ``digits``) is an error.
     min_rows : int, default=1
         Fewest rows needed after dropping.
 
@@ -385,14 +388,11 @@ def load_dataset(name, spec, *, min_rows=1):
     Raises
     ------
     InputError
-        One line naming the file (or dataset), column and data rows at fault.
+        One line naming the file (or dataset), column and data rows at fault,
+        or the key of the entry that is wrong.
     """
-    source = spec.get("source", "digits")
-    if source not in _SOURCES:
-        raise InputError(
-            f"dataset {name!r}: unknown source {source!r}; "
-            f"use one of {', '.join(_SOURCES)}"
-        )
+    validate_dataset(name, spec)  # the config schema: keys of its source only
+    source = spec["source"]
     X, y, names = _SOURCES[source](spec)
     where = f"data file {spec['path']}" if source == "file" else f"dataset {name!r}"
     keep, n_dropped = validate_matrix(

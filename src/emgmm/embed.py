@@ -29,11 +29,12 @@ import sys
 import time
 import warnings
 from importlib import metadata
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
 from ._errors import InputError
+from .config import check_value, parameter_schema
 
 __all__ = [
     "configure_threads",
@@ -250,39 +251,39 @@ def _check_params(
     low_memory,
     n_epochs,
 ):
-    """Validate everything before importing umap; return float32 X and fit rows."""
-    n_components = _check_int(
-        "n_components", n_components, 1, "use 2 for a plot, at least 1"
+    """Validate everything before importing umap; return float32 X and fit rows.
+
+    The bounds of the settings the config also has come from the config
+    schema (``$defs/umap_parameters``), the one place for them.
+    """
+
+    def bounded(name, value, fix):
+        return check_value(name, value, parameter_schema("umap_parameters", name), fix)
+
+    n_components = bounded(
+        "n_components",
+        n_components,
+        "use 2 (the figures draw the first two coordinates)",
     )
-    n_neighbors = _check_int(
-        "n_neighbors", n_neighbors, 2, "use the default 15 or a value >= 2"
+    n_neighbors = bounded(
+        "n_neighbors", n_neighbors, "use the default 15 or a value >= 2"
     )
-    if (
-        isinstance(min_dist, bool)
-        or not isinstance(min_dist, Real)
-        or not (0.0 <= min_dist <= 1.0)
-    ):
-        raise InputError(
-            f"min_dist must be a number in [0, 1], got {min_dist!r}; "
-            "use the default 0.1"
-        )
+    min_dist = bounded("min_dist", min_dist, "use the default 0.1")
     if not isinstance(metric, str) or not metric:
         raise InputError(
             f"metric must be the name of a umap metric, got {metric!r}; "
             "use e.g. 'euclidean' or 'cosine'"
         )
     if random_state is not None:
-        random_state = _check_int(
+        random_state = bounded(
             "random_state",
             random_state,
-            0,
             "use a non-negative integer seed, or None for a parallel, "
             "non-reproducible run",
         )
-    if subsample is not None:
-        subsample = _check_int(
-            "subsample", subsample, 2, "use None to fit on all rows, or a row count"
-        )
+    subsample = bounded(
+        "subsample", subsample, "use None to fit on all rows, or a row count"
+    )
     if not isinstance(init, str) or init not in _INITS:
         raise InputError(
             f"init must be one of {', '.join(repr(i) for i in _INITS)}, "
@@ -397,7 +398,8 @@ def umap_embed(
     X : array-like of shape (n_samples, n_features)
         Data, finite.  Converted to float32 (as umap does).
     n_components : int, default=2
-        Dimension of the embedding.
+        Dimension of the embedding, at least 2 (the workflow's figures draw
+        the first two coordinates).
     n_neighbors : int, default=15
         Size of the local neighbourhood; must be < the rows UMAP is fitted on.
     min_dist : float, default=0.1

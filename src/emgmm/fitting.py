@@ -4,7 +4,7 @@
 fixed number of BLAS threads and returns a :class:`FitResult`: the arrays
 (parameters, labels, per-iteration traces) and a JSON-able record (iterations,
 convergence, final log-likelihood, BIC/AIC/ICL, threads and versions used).
-:func:`explain_difference` says in words why two fits disagree, when they do.
+Why two fits disagree is measured in :mod:`emgmm.explain`.
 """
 
 import warnings
@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from ._errors import EmgmmError, InputError
 from .compare import information_criteria, n_parameters
 
-__all__ = ["FitResult", "IMPLEMENTATIONS", "explain_difference", "fit_mixture"]
+__all__ = ["FitResult", "IMPLEMENTATIONS", "fit_mixture"]
 
 IMPLEMENTATIONS = ("emgmm", "sklearn")
 
@@ -124,6 +124,8 @@ n_init, init_params
         "weights": gm.weights_,
         "means": gm.means_,
         "covariances": gm.covariances_,
+        # The exact final state, for continuing the fit (emgmm.explain).
+        "precisions": gm.precisions_,
         "labels": labels,
         "max_resp": resp.max(axis=1),
         "lower_bounds": np.asarray(gm.lower_bounds_, dtype=np.float64),
@@ -155,41 +157,3 @@ n_init, init_params
         "version": version("emgmm" if implementation == "emgmm" else "scikit-learn"),
     }
     return FitResult(arrays=arrays, record=record)
-
-
-def explain_difference(ours, theirs, *, max_distance, ari):
-    """One sentence on why two fits agree or differ.
-
-    Parameters
-    ----------
-    ours, theirs : dict
-        Records from :func:`fit_mixture` (emgmm first).
-    max_distance : float
-        Largest distance between matched means.
-    ari : float
-        Adjusted Rand index of the two labelings.
-    """
-    if max_distance < 1e-6 and ari == 1.0:
-        return "identical: matched means within 1e-6 and the same labels"
-    gap = ours["mean_log_likelihood"] - theirs["mean_log_likelihood"]
-
-    def state(rec, name):
-        if rec["tol"] == 0:
-            return f"{name} ran all {rec['n_iter']} iterations (tol=0: no early stop)"
-        how = "converged" if rec["converged"] else "did not converge"
-        return f"{name} {how} after {rec['n_iter']} iterations (tol={rec['tol']:g})"
-
-    stopped = f"{state(ours, 'emgmm')}, {state(theirs, 'sklearn')}"
-    if ours["n_iter"] != theirs["n_iter"] and abs(gap) > 0:
-        better = "emgmm" if gap > 0 else "sklearn"
-        return (
-            f"the fits stopped at different points: {stopped}; {better} reached a "
-            f"mean log-likelihood higher by {abs(gap):.3g}, so the other stopped "
-            "short of it (tighten tol or raise max_iter to compare optima)"
-        )
-    if abs(gap) > 1e-9:
-        return (
-            f"different optima: {stopped}; mean log-likelihoods differ by "
-            f"{abs(gap):.3g} (different initialisation or settings)"
-        )
-    return f"same optimum up to label ties: {stopped}"

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from .compare import adjusted_rand, greedy_is_one_to_one, pairwise_ari
-from .fitting import explain_difference
+from .compare import adjusted_rand, greedy_is_one_to_one, pairwise_ari, relabel
+from .explain import continue_fits, explain_difference, identical
 
 __all__ = [
     "comparison_scores",
@@ -16,8 +16,12 @@ __all__ = [
 _KEY = ["dataset", "n_components", "covariance_type", "random_state"]
 
 
-def comparison_scores(ours, theirs, matching, labels_ours, labels_theirs, y=None):
+def comparison_scores(ours, theirs, matching, fit_ours, fit_theirs, X, y=None):
     """ARIs and matching figures of one emgmm/sklearn pair, with an explanation.
+
+    Where the two fits differ, both are continued from their final parameters
+    to a tight tolerance (:func:`emgmm.explain.continue_fits`) and the
+    explanation says what that measured.
 
     Parameters
     ----------
@@ -25,13 +29,34 @@ def comparison_scores(ours, theirs, matching, labels_ours, labels_theirs, y=None
         Fit records (from :func:`emgmm.fitting.fit_mixture`).
     matching : pandas.DataFrame
         From :func:`emgmm.compare.match_components`.
-    labels_ours, labels_theirs : ndarray
-        Hard labels of each fit.
+    fit_ours, fit_theirs : mapping
+        Fit arrays (from :func:`emgmm.fitting.fit_mixture`): ``labels``,
+        ``weights``, ``means``, ``precisions``.
+    X : ndarray of shape (n_samples, n_features)
+        The data both were fitted to (the embedding).
     y : ndarray or None
         Ground truth, when known.
+
+    Returns
+    -------
+    dict
+        JSON-able. ``label_agreement`` is the fraction of points that the two
+        fits put in the same component once our components are renamed to
+        their one-to-one partners (``matching``); ``continuation`` holds the
+        measurements of :func:`~emgmm.explain.continue_fits` (None when the
+        fits are identical).
     """
+    labels_ours, labels_theirs = fit_ours["labels"], fit_theirs["labels"]
     ari = adjusted_rand(labels_ours, labels_theirs)
     max_distance = float(matching["mean_distance"].max())
+    continuation = None
+    if not identical(max_distance, ari):
+        continuation = continue_fits(
+            X,
+            {"emgmm": fit_ours, "sklearn": fit_theirs},
+            covariance_type=ours["covariance_type"],
+            reg_covar=ours["reg_covar"],
+        )
     scores = {
         "ari_emgmm_sklearn": ari,
         "ari_emgmm_truth": None if y is None else adjusted_rand(labels_ours, y),
@@ -40,9 +65,16 @@ def comparison_scores(ours, theirs, matching, labels_ours, labels_theirs, y=None
         "max_weight_difference": float(matching["weight_difference"].abs().max()),
         "max_covariance_difference": float(matching["max_covariance_difference"].max()),
         "greedy_one_to_one": greedy_is_one_to_one(matching),
-        "label_agreement": float(np.mean(labels_ours == labels_theirs)),
+        "label_agreement": float(
+            np.mean(relabel(labels_ours, matching) == labels_theirs)
+        ),
+        "continuation": continuation,
         "explanation": explain_difference(
-            ours, theirs, max_distance=max_distance, ari=ari
+            ours,
+            theirs,
+            max_distance=max_distance,
+            ari=ari,
+            continuation=continuation,
         ),
     }
     if not scores["greedy_one_to_one"]:
@@ -77,7 +109,21 @@ _SCORE_COLUMNS = [
     "max_weight_difference",
     "max_covariance_difference",
     "greedy_one_to_one",
+    "label_agreement",
     "explanation",
+]
+# What continuing both fits measured (empty when the fits are identical):
+# per pair, and per fit (the row's implementation).
+_CONTINUATION_PAIR_COLUMNS = [
+    "same_optimum",
+    "continued_max_mean_distance",
+    "continued_log_likelihood_difference",
+]
+_CONTINUATION_FIT_COLUMNS = [
+    "continued_mean_log_likelihood",
+    "stopped_short_by",
+    "continued_n_iter",
+    "continued_converged",
 ]
 
 
@@ -91,7 +137,14 @@ def summary_table(pairs):
     Returns
     -------
     pandas.DataFrame
-        Sorted by dataset, K, covariance type, seed and implementation.
+        Sorted by dataset, K, covariance type, seed and implementation. Beside
+        each fit's record and the pair's scores, where the fits differ, what
+        continuing both measured (:func:`emgmm.explain.continue_fits`): for the
+        pair ``same_optimum``, ``continued_max_mean_distance`` and
+        ``continued_log_likelihood_difference`` (emgmm minus sklearn, per
+        sample); for the row's fit ``continued_mean_log_likelihood``,
+        ``stopped_short_by``, ``continued_n_iter`` and
+        ``continued_converged``. Empty where the fits are identical.
     """
     rows = []
     for dataset, ours, theirs, scores in pairs:
@@ -105,6 +158,10 @@ def summary_table(pairs):
             }
             row.update({c: rec[c] for c in _RECORD_COLUMNS})
             row.update({c: scores[c] for c in _SCORE_COLUMNS})
+            cont = scores.get("continuation") or {}
+            own = cont.get(rec["implementation"], {})
+            row.update({c: cont.get(c) for c in _CONTINUATION_PAIR_COLUMNS})
+            row.update({c: own.get(c) for c in _CONTINUATION_FIT_COLUMNS})
             rows.append(row)
     df = pd.DataFrame(rows)
     return df.sort_values([*_KEY, "implementation"], kind="stable").reset_index(

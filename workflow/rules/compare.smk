@@ -17,6 +17,7 @@ rule match:
 rule score:
     input:
         data="results/{dataset}/data.npz",
+        embedding="results/{dataset}/embedding.npz",
         emgmm=f"{FIT_DIR}/emgmm.npz",
         sklearn=f"{FIT_DIR}/sklearn.npz",
         emgmm_record=f"{FIT_DIR}/emgmm.json",

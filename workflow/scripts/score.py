@@ -1,4 +1,5 @@
-"""Score agreement: ARI of the two labelings and of each against ground truth."""
+"""Score agreement: ARI of the two labelings and of each against ground truth,
+and, where the fits differ, what continuing both to a tight tolerance measured."""
 
 import logging
 
@@ -16,8 +17,9 @@ def main(smk):
         io.load_json(smk.input.emgmm_record),
         io.load_json(smk.input.sklearn_record),
         pd.read_csv(smk.input.matching, sep="\t"),
-        io.load_npz(smk.input.emgmm)["labels"],
-        io.load_npz(smk.input.sklearn)["labels"],
+        io.load_npz(smk.input.emgmm),
+        io.load_npz(smk.input.sklearn),
+        io.load_npz(smk.input.embedding)["embedding"],
         data.get("y"),
     )
     logger.info("%s", scores)
