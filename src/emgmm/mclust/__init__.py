@@ -1,0 +1,2 @@
+from ._em import EMControl, MEFit, me
+from ._models import MODELS
