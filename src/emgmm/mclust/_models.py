@@ -192,30 +192,28 @@ def _inner_loop(step, objective, state, tol, itmax):
     return state
 
 
-def _alternate_volumes(volumes, shape, start, tol, itmax):
-    """Inner loop of VEI, VEE and VEV: volumes and common shape in turn.
+def _alternate_volumes(volumes, shape, lam, current, tol, itmax):
+    """Inner loop of VEI and VEV: volumes and the common shape in turn.
 
-    From ``shape = start`` (the identity), volumes ``lambda`` given the shape
-    and the shape given the volumes, each in closed form, alternate.  The
-    loop stops when ``max_k |lambda_k - lambda_k'| / (1 + lambda_k)``, the
-    change of the volumes between two passes, is at most ``tol``, or after
-    ``itmax`` passes (the first pass from ``start`` is not counted).  The
-    covariances are the last volumes times the shape computed from them.
+    From the volumes ``lam`` and shape ``current`` it starts from, each pass
+    computes the volumes given the shape, then the shape given those volumes,
+    both in closed form.  The loop stops when the change of the volumes,
+    ``max_k |lambda_k - lambda_k'| / (1 + lambda_k)``, is at most ``tol`` or
+    after ``itmax`` passes; the covariances are the last volumes times the
+    shape computed from them.
 
     Returns
     -------
     lam, shape, count
     """
-    lam = volumes(start)
-    current = shape(lam)
     count = 0
-    while itmax is None or count < itmax:
+    while True:
         new = volumes(current)
         current = shape(new)
         count += 1
         err = np.max(np.abs(new - lam) / (1.0 + new))
         lam = new
-        if err <= tol:
+        if err <= tol or (itmax is not None and count >= itmax):
             break
     return lam, current, count
 
@@ -303,8 +301,13 @@ class VEI(Model):
             B = np.sum(diagW / lam[:, None], axis=0)
             return B / _det_root(B)
 
-        lam, B, count = _alternate_volumes(volumes, shape, np.ones(d), tol, itmax)
-        return _diagonal(lam[:, None] * B), {"inner_iterations": count}
+        # From the previous M-step's shape (the identity at the first one).
+        B = state["shape"] if state and "shape" in state else np.ones(d)
+        lam0 = volumes(B)
+        B = shape(lam0)
+        lam, B, count = _alternate_volumes(volumes, shape, lam0, B, tol, itmax)
+        state = {"lam": lam, "shape": B, "inner_iterations": count}
+        return _diagonal(lam[:, None] * B), state
 
 
 class EVI(Model):
@@ -526,8 +529,15 @@ class VEV(Model):
             A = np.sum(omega / lam[:, None], axis=0)
             return A / _det_root(A)
 
-        lam, A, count = _alternate_volumes(volumes, shape, np.ones(d), tol, itmax)
-        return _rotate(L, lam[:, None] * A[None]), {"inner_iterations": count}
+        if state and "lam" in state:  # from the previous M-step's
+            lam0, A = state["lam"], state["shape"]
+        else:  # from EEV's solution
+            total = omega.sum(axis=0)
+            lam0 = np.full(G, _det_root(total) / nk.sum())
+            A = total / _det_root(total)
+        lam, A, count = _alternate_volumes(volumes, shape, lam0, A, tol, itmax)
+        state = {"lam": lam, "shape": A, "inner_iterations": count}
+        return _rotate(L, lam[:, None] * A[None]), state
 
 
 class EVV(Model):
