@@ -24,7 +24,7 @@ synth <- local({
   d <- 5; n <- c(120, 90, 70, 60)
   parts <- lapply(seq_along(n), function(k) {
     A <- matrix(rnorm(d * d), d) / sqrt(k)
-    mu <- rnorm(d, sd = 4)
+    mu <- rnorm(d, sd = 1.5)
     sweep(matrix(rnorm(n[k] * d), n[k]) %*% A, 2, mu, "+")
   })
   X <- do.call(rbind, parts)

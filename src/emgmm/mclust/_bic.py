@@ -39,7 +39,25 @@ def _starts(X, G, initialization):
     """Starting partitions ``{G: labels}``; from mclust's hc unless given."""
     n = X.shape[0]
     if initialization is not None:
-        return {g: np.asarray(initialization[g]) for g in G if g > 1}
+        starts = {}
+        for g in G:
+            if g == 1:
+                continue
+            if g not in initialization:
+                raise ValueError(f"initialization has no partition for G = {g}")
+            labels = np.asarray(initialization[g])
+            as_int = labels.astype(int)
+            if (
+                labels.shape != (n,)
+                or np.any(as_int != labels)
+                or as_int.min() < 0
+                or as_int.max() >= g
+            ):
+                raise ValueError(
+                    f"initialization[{g}] must be {n} integer labels in 0..{g - 1}"
+                )
+            starts[g] = as_int
+        return starts
     merges = hc(X) if any(g > 1 for g in G) else None
     return {g: hclass(merges, g) for g in G if 1 < g <= n}
 
@@ -52,7 +70,12 @@ def _fit_all(X, G, models, initialization, control):
         for name in models:
             if g == 1:
                 z = np.ones((X.shape[0], 1))
-                fit = me(X, _ONE_COMPONENT.get(name, "EEE" if X.shape[1] > 1 else name), z, control)
+                fit = me(
+                    X,
+                    _ONE_COMPONENT.get(name, "EEE" if X.shape[1] > 1 else name),
+                    z,
+                    control,
+                )
                 fit.model = name
             elif g in starts:
                 labels = starts[g]

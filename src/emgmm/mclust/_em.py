@@ -13,7 +13,6 @@ mclust's ``me`` returns them.  Defaults are mclust 6's ``emControl()``:
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ._models import MODELS, Singular, log_density
 
@@ -118,9 +117,7 @@ def _check_inputs(X, model, z):
     if not np.all(np.isfinite(X)):
         raise ValueError("X must be finite; remove or impute rows with NaN or inf")
     if model not in MODELS:
-        raise ValueError(
-            f"modelName must be one of {', '.join(MODELS)}, got {model!r}"
-        )
+        raise ValueError(f"modelName must be one of {', '.join(MODELS)}, got {model!r}")
     if (X.shape[1] == 1) != (model in ("E", "V")):
         want = "E or V" if X.shape[1] == 1 else "a multivariate model such as VVV"
         raise ValueError(
@@ -185,7 +182,8 @@ def me(X, model, z, control=None):
             pro, mean, sigma, state = m.m_step(X, z, state, inner_tol, inner_itmax)
             inner.append(state.get("inner_iterations", 0))
             logp = log_density(X, mean, sigma, control.eps) + np.log(pro)
-            lse = logsumexp(logp, axis=1)
+            top = logp.max(axis=1)
+            lse = top + np.log(np.sum(np.exp(logp - top[:, None]), axis=1))
             loglik = float(np.sum(lse))
             z = np.exp(logp - lse[:, None])
             iterations += 1

@@ -117,7 +117,9 @@ def hc(X, use="SVD"):
         j = int(best[i])
         if i > j:
             i, j = j, i
-        merges[step] = (label[i], label[j]) if label[i] < label[j] else (label[j], label[i])
+        merges[step] = (
+            (label[i], label[j]) if label[i] < label[j] else (label[j], label[i])
+        )
         diff = mean[j] - mean[i]
         total = nk[i] + nk[j]
         W[i] = W[i] + W[j] + (nk[i] * nk[j] / total) * np.outer(diff, diff)

@@ -47,6 +47,9 @@ import numpy as np
 __all__ = ["MODELS", "MULTIVARIATE", "UNIVARIATE", "Model", "log_density"]
 
 
+_SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
+
+
 class Singular(ArithmeticError):
     """A covariance estimate is singular (mclust returns NA for the fit)."""
 
@@ -130,7 +133,7 @@ class Model:
         """
         return G * d + (G - 1) + self.n_covariance_parameters(G, d)
 
-    def m_step(self, X, z, state=None, tol=np.sqrt(np.finfo(float).eps), itmax=None):
+    def m_step(self, X, z, state=None, tol=_SQRT_EPS, itmax=None):
         """Proportions, means and covariances maximising the expected loglik.
 
         Parameters
@@ -611,15 +614,15 @@ def log_density(X, mean, sigma, eps):
     Singular
         If a covariance is singular to ``eps``.
     """
-    n, d = X.shape
-    G = mean.shape[0]
-    out = np.empty((n, G))
-    for k in range(G):
-        values = np.linalg.eigvalsh(sigma[k])
-        if not values[0] > eps * values[-1]:
-            raise Singular(f"component {k + 1}: covariance singular")
-        L = np.linalg.cholesky(sigma[k])
-        y = np.linalg.solve(L, (X - mean[k]).T)
-        logdet = 2.0 * np.sum(np.log(np.diagonal(L)))
-        out[:, k] = -0.5 * (d * np.log(2 * np.pi) + logdet + np.sum(y * y, axis=0))
-    return out
+    d = X.shape[1]
+    values = np.linalg.eigvalsh(sigma)
+    bad = ~(values[:, 0] > eps * values[:, -1])
+    if np.any(bad):
+        raise Singular(f"component {int(np.argmax(bad)) + 1}: covariance singular")
+    L = np.linalg.cholesky(sigma)
+    Linv = np.linalg.inv(L)
+    logdet = 2.0 * np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1)
+    # y[n, g, :] = L_g^{-1} (x_n - mean_g)
+    y = np.einsum("gij,gnj->ngi", Linv, X[None, :, :] - mean[:, None, :])
+    maha = np.einsum("ngi,ngi->ng", y, y)
+    return -0.5 * (d * np.log(2 * np.pi) + logdet[None, :] + maha)
