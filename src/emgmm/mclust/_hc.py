@@ -10,12 +10,22 @@ transformation of the data (Scrucca & Raftery 2015): centre and scale each
 column (standard deviation with ``n - 1``), take the thin SVD ``U D V^T`` of
 the result and use ``U D^{1/2}``.
 
-The ``"VVV"`` criterion is ``sum_k n_k log det(S_k^*)``, a regularised
-version of the classification log-likelihood ``sum_k n_k log det(W_k / n_k)``
-that is defined for groups smaller than the dimension (Fraley 1998 adds, with
-parameters ``alpha = beta = 1``, a multiple of the trace of the group's
-scatter matrix and one of the whole data's to the diagonal).  See
-``docs/mclust.md`` for how far this reproduces mclust's own tree.
+The ``"VVV"`` criterion is the classification log-likelihood
+``sum_k n_k log det(W_k / n_k)`` (Banfield & Raftery 1993), which is undefined
+for groups with fewer than ``d + 1`` members.  Fraley (1998) and mclust's
+documentation of ``hcVVV`` regularise it with two numbers, ``alpha = beta =
+1``: ``beta`` times the trace of the group's scatter matrix over its size, and
+``alpha`` times the trace of the whole data's scatter matrix over ``n d``.
+Here both are added to the diagonal of ``W_k / n_k``::
+
+    S_k* = W_k / n_k + (beta tr(W_k) / n_k + alpha tr(W) / (n d)) I
+
+That literal reading does not reproduce mclust 6.0's tree exactly (its
+first merges agree, later ones differ; mclust's exact form is not published
+in the documentation we could read), so partitions cut from it differ from
+mclust's for some ``G``.  ``mclust.bic(..., initialization=...)`` accepts
+mclust's own partitions; with them the BIC table is mclust's to 1e-10.  See
+``docs/mclust.md``.
 
 References
 ----------
@@ -58,7 +68,7 @@ def _vvv_term(nk, W, omega, alpha=1.0, beta=1.0):
     """Regularised ``n_k log det`` of each group's covariance estimate."""
     d = W.shape[-1]
     S = W / nk[:, None, None]
-    shift = beta * np.trace(S, axis1=1, axis2=2) + alpha * omega / nk
+    shift = beta * np.trace(S, axis1=1, axis2=2) + alpha * omega
     return nk * _logdet(S + shift[:, None, None] * np.eye(d))
 
 
