@@ -2,7 +2,7 @@
 # Usage: Rscript export.R OUTDIR
 # Writes, for each data set (faithful, iris's 4 numeric columns, and a
 # synthetic 5-feature mixture): the data, mclust's default hierarchical
-# partitions for G = 1..9, me() from the G = 3 partition for every model,
+# partitions for G = 1..9 (quantile classes for one feature), me() from the G = 3 partition for every model,
 # and the mclustBIC / mclustICL tables with the chosen model.
 suppressPackageStartupMessages(library(mclust))
 args <- commandArgs(trailingOnly = TRUE)
@@ -32,7 +32,8 @@ synth <- local({
   X
 })
 sets <- list(faithful = as.matrix(faithful), iris = as.matrix(iris[, 1:4]),
-             synth = synth)
+             synth = synth,
+             waiting = matrix(faithful$waiting, dimnames = list(NULL, "waiting")))
 
 info <- c(version = as.character(packageVersion("mclust")),
           eps = g17(emControl()$eps), tol1 = g17(emControl()$tol[1]),
@@ -42,15 +43,20 @@ info <- c(version = as.character(packageVersion("mclust")),
           hcUse = mclust.options("hcUse"))
 writeLines(paste(names(info), info, sep = "="), file.path(out, "info.txt"))
 
-models <- mclust.options("emModelNames")
 for (name in names(sets)) {
   X <- sets[[name]]
   n <- nrow(X); d <- ncol(X)
+  models <- if (d == 1) c("E", "V") else mclust.options("emModelNames")
   write_matrix(X, file.path(out, paste0(name, "_X.csv")))
-  hcp <- hc(X, modelName = "VVV", use = "SVD")
-  write_matrix(t(hcp), file.path(out, paste0(name, "_hcmerge.csv")))
-  write_matrix(attr(hcp, "data"), file.path(out, paste0(name, "_hcdata.csv")))
-  cls <- hclass(hcp, 1:9)
+  if (d == 1) {  # mclustBIC starts univariate EM from quantile classes
+    cls <- sapply(1:9, function(G) mclust:::qclass(X[, 1], G))
+    colnames(cls) <- 1:9
+  } else {
+    hcp <- hc(X, modelName = "VVV", use = "SVD")
+    write_matrix(t(hcp), file.path(out, paste0(name, "_hcmerge.csv")))
+    write_matrix(attr(hcp, "data"), file.path(out, paste0(name, "_hcdata.csv")))
+    cls <- hclass(hcp, 1:9)
+  }
   write_matrix(cls, file.path(out, paste0(name, "_hc.csv")))
   z <- unmap(cls[, "3"])
   rows <- list()
@@ -63,8 +69,11 @@ for (name in names(sets)) {
     rows[[length(rows) + 1]] <- data.frame(model = m, what = names(vals),
                                            i = 0, value = g17(vals))
     if (!is.na(fit$loglik)) {
-      sig <- p$variance$sigma  # d x d x G; written as sigma[k, i, j]
-      sg <- aperm(sig, c(3, 1, 2))
+      if (d == 1) {
+        sg <- array(rep_len(p$variance$sigmasq, 3), c(3, 1, 1))
+      } else {
+        sg <- aperm(p$variance$sigma, c(3, 1, 2))  # written as sigma[k, i, j]
+      }
       for (w in list(list("pro", p$pro), list("mean", t(p$mean)),
                      list("sigma", sg))) {
         v <- as.vector(aperm(array(w[[2]], dim = dim(as.array(w[[2]]))),

@@ -28,7 +28,7 @@ Examples
 ((2,), (2, 2), (2, 2, 2))
 """
 
-from ._bic import MclustFit, bic, icl, mclust
+from ._bic import MclustFit, bic, icl, mclust, qclass
 from ._em import EMControl, MEFit, me
 from ._hc import hc, hclass, svd_transform
 from ._models import MODELS
@@ -44,5 +44,6 @@ __all__ = [
     "icl",
     "mclust",
     "me",
+    "qclass",
     "svd_transform",
 ]

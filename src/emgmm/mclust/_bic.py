@@ -2,7 +2,8 @@
 
 For each number of components ``G`` and each model, EM (:func:`me`) starts
 from the partition into ``G`` groups of mclust's default hierarchical tree
-(:mod:`._hc`); for ``G = 1`` the single Gaussian is fitted directly.  A fit
+(:mod:`._hc`), or for one feature from quantile classes (:func:`qclass`), as
+``mclustBIC`` does; for ``G = 1`` the single Gaussian is fitted directly.  A fit
 that fails (singular covariance) is NaN, as mclust's NA.
 """
 
@@ -15,7 +16,7 @@ from ._em import EMControl, MEFit, _check_inputs, me
 from ._hc import hc, hclass
 from ._models import MODELS, MULTIVARIATE, UNIVARIATE
 
-__all__ = ["MclustFit", "bic", "icl", "mclust"]
+__all__ = ["MclustFit", "bic", "icl", "mclust", "qclass"]
 
 # At G = 1 every model with the same family is the same Gaussian.
 _ONE_COMPONENT = {
@@ -58,8 +59,31 @@ def _starts(X, G, initialization):
                 )
             starts[g] = as_int
         return starts
+    if X.shape[1] == 1:
+        return {g: qclass(X[:, 0], g) for g in G if 1 < g <= n}
     merges = hc(X) if any(g > 1 for g in G) else None
     return {g: hclass(merges, g) for g in G if 1 < g <= n}
+
+
+def qclass(x, G):
+    """Quantile classes, mclust's default start for one feature.
+
+    The breaks are the ``0, 1/G, ..., 1`` sample quantiles (R's default
+    type 7, NumPy's ``"linear"``); class ``k`` holds ``[b_k, b_{k+1})``, the
+    last class also its upper end.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n,)
+    G : int
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Labels ``0 .. G-1``.
+    """
+    breaks = np.quantile(x, np.linspace(0.0, 1.0, G + 1))
+    return np.searchsorted(breaks[1:-1], x, side="right")
 
 
 def _fit_all(X, G, models, initialization, control):
