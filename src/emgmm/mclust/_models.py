@@ -95,10 +95,6 @@ def _objective(W, nk, sigma):
     return float(np.sum(trace) + np.sum(nk * logdet))
 
 
-def _converged(old, new, tol):
-    return abs(new - old) <= tol * (1.0 + abs(new))
-
-
 class Model:
     """One of mclust's covariance models (see the module docstring).
 
@@ -178,21 +174,6 @@ def _rotate(D, values):
     if D.ndim == 2:
         return np.einsum("ij,gj,kj->gik", D, values, D)
     return np.einsum("gij,gj,gkj->gik", D, values, D)
-
-
-def _inner_loop(step, objective, state, tol, itmax):
-    """Iterate ``state = step(state)`` until the objective settles."""
-    old = objective(state)
-    count = 0
-    while itmax is None or count < itmax:
-        state = step(state)
-        count += 1
-        new = objective(state)
-        if _converged(old, new, tol):
-            break
-        old = new
-    state["inner_iterations"] = count
-    return state
 
 
 def _alternate_volumes(volumes, shape, lam, current, tol, itmax):
