@@ -15,15 +15,16 @@ Each object answers, for its model:
 * ``m_step(X, z, state, tol, itmax)`` -- the maximum-likelihood proportions,
   means and covariances given responsibilities ``z``.  The closed forms are
   those of Celeux & Govaert (1995, Table 1 and section 4).  Models without
-  one (VEI, VEE, VEV, EVE, VVE) alternate between their blocks of parameters,
-  each block in closed form given the others, until the relative change of
-  the M-step objective ``sum_k tr(W_k Sigma_k^{-1}) + sum_k n_k log det
-  Sigma_k`` is below ``tol`` (mclust's ``emControl()$tol[2]``, ``sqrt(eps)``)
-  or ``itmax`` iterations (``emControl()$itmax[2]``) are done.  The common
-  orientation of EVE and VVE is updated by the majorisation-minimisation step
-  of Browne & McNicholas (2014).  ``state`` carries the previous M-step's
-  inner parameters, so that each EM iteration starts its inner loop from the
-  last one's solution.
+  one (VEI, VEE, VEV, EVE, VVE) alternate between blocks of parameters, each
+  in closed form given the others, until a change measure is below ``tol``
+  (mclust's ``emControl()$tol[2]``, ``sqrt(eps)``) or ``itmax`` passes are
+  done (``emControl()$itmax[2]``).  Where each loop starts, what one pass
+  does and which change it measures follow what R's mclust 6.0 does, as
+  measured from outside (see :func:`_alternate_volumes`, ``VEE`` and
+  :func:`_common_orientation`, and docs/mclust.md); the common orientation
+  of EVE and VVE is updated by the majorisation-minimisation steps of Browne
+  & McNicholas (2014).  ``state`` carries the previous M-step's inner
+  parameters to the next EM iteration's M-step.
 
 The log-density is shared: :func:`log_density` works from the covariances'
 Cholesky factors for every model.
