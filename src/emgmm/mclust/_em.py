@@ -1,0 +1,203 @@
+"""mclust's ``me()``: EM started from responsibilities, M-step first.
+
+One loop for all models: M-step from ``z``, E-step (new ``z`` and the
+log-likelihood of the parameters just estimated), stop when the relative
+change of the log-likelihood, ``|l_new - l_old| / (1 + |l_new|)``, is below
+``tol[0]`` or after ``itmax[0]`` iterations.  The returned parameters are the
+last M-step's, the log-likelihood and ``z`` the E-step's from them, as
+mclust's ``me`` returns them.  Defaults are mclust 6's ``emControl()``:
+``eps = .Machine$double.eps``, ``tol = c(1e-5, sqrt(eps))``,
+``itmax = c(.Machine$integer.max, .Machine$integer.max)``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._models import MODELS, Singular, log_density
+
+__all__ = ["EMControl", "MEFit", "me"]
+
+_EPS = float(np.finfo(float).eps)
+_INT_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class EMControl:
+    """mclust's ``emControl()``, with its defaults.
+
+    Parameters
+    ----------
+    eps : float, default=machine epsilon
+        Reciprocal condition number below which a covariance is singular.
+    tol : tuple of 2 floats, default=(1e-5, sqrt(eps))
+        Relative tolerances of the EM loop's log-likelihood and of the inner
+        iterations of the iterative M-steps.
+    itmax : tuple of 2 ints, default=(2**31 - 1, 2**31 - 1)
+        Maximum EM iterations and maximum inner iterations per M-step.
+    """
+
+    eps: float = _EPS
+    tol: tuple = (1e-5, float(np.sqrt(_EPS)))
+    itmax: tuple = (_INT_MAX, _INT_MAX)
+
+
+@dataclass
+class MEFit:
+    """Result of :func:`me`.
+
+    Attributes
+    ----------
+    model : str
+        mclust model name.
+    n, d, G : int
+        Rows, features, components.
+    loglik : float
+        Log-likelihood of the returned parameters (NaN if the fit failed).
+    pro : ndarray of shape (G,)
+    mean : ndarray of shape (G, d)
+    sigma : ndarray of shape (G, d, d)
+    z : ndarray of shape (n, G)
+        Responsibilities from the returned parameters.
+    iterations : int
+        EM iterations done.
+    converged : bool
+        Whether the tolerance was met before ``itmax[0]``.
+    error : str or None
+        Why the fit failed (singular covariance), else None.
+    """
+
+    model: str
+    n: int
+    d: int
+    G: int
+    loglik: float
+    pro: np.ndarray
+    mean: np.ndarray
+    sigma: np.ndarray
+    z: np.ndarray
+    iterations: int
+    converged: bool
+    error: str | None = None
+    inner_iterations: list = field(default_factory=list)
+
+    @property
+    def n_parameters(self):
+        """Free parameters as mclust counts them."""
+        return MODELS[self.model].n_parameters(self.G, self.d)
+
+    @property
+    def bic(self):
+        """mclust's BIC, ``2 loglik - n_parameters log n`` (higher is better)."""
+        return 2.0 * self.loglik - self.n_parameters * np.log(self.n)
+
+    @property
+    def classification(self):
+        """Most probable component of each row (0-based)."""
+        return np.argmax(self.z, axis=1)
+
+    @property
+    def uncertainty(self):
+        """``1 - max_k z_ik`` for each row, as mclust's ``uncertainty``."""
+        return 1.0 - np.max(self.z, axis=1)
+
+    @property
+    def icl(self):
+        """mclust's ICL: BIC plus twice the log of the hard classification's z."""
+        with np.errstate(divide="ignore"):
+            return self.bic + 2.0 * np.sum(np.log(np.max(self.z, axis=1)))
+
+
+def _check_inputs(X, model, z):
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (n, d), got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X must be finite; remove or impute rows with NaN or inf")
+    if model not in MODELS:
+        raise ValueError(f"modelName must be one of {', '.join(MODELS)}, got {model!r}")
+    if (X.shape[1] == 1) != (model in ("E", "V")):
+        want = "E or V" if X.shape[1] == 1 else "a multivariate model such as VVV"
+        raise ValueError(
+            f"modelName {model!r} does not fit data with {X.shape[1]} feature(s); "
+            f"use {want}"
+        )
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 1:
+        z = z[:, None]
+    if z.ndim != 2 or z.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"z must have shape (n, G) with n = {X.shape[0]} rows, got {z.shape}"
+        )
+    return X, z
+
+
+def me(X, model, z, control=None):
+    """EM for one mclust model started from responsibilities, as mclust's ``me()``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Data.
+    model : str
+        mclust model name (``"EII"`` ... ``"VVV"``; ``"E"``/``"V"`` for d = 1).
+    z : array-like of shape (n, G)
+        Starting responsibilities; the first step is an M-step from them.
+    control : EMControl, optional
+        Tolerances and limits; mclust's ``emControl()`` defaults if omitted.
+
+    Returns
+    -------
+    MEFit
+        A failed fit (singular covariance) has ``loglik`` NaN, NaN parameters
+        and ``error`` set; it is not raised, as mclust returns NA.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emgmm import mclust
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (50, 2)), rng.normal(5, 1, (50, 2))])
+    >>> z = np.repeat(np.eye(2), 50, axis=0)
+    >>> fit = mclust.me(X, "VVV", z)
+    >>> fit.pro.round(2).tolist()
+    [0.5, 0.5]
+    """
+    control = control or EMControl()
+    X, z = _check_inputs(X, model, z)
+    m = MODELS[model]
+    n, d = X.shape
+    G = z.shape[1]
+    tol, inner_tol = control.tol
+    itmax, inner_itmax = control.itmax
+    state = None
+    old = np.nan
+    iterations = 0
+    inner = []
+    converged = False
+    try:
+        while iterations < itmax:
+            pro, mean, sigma, state = m.m_step(X, z, state, inner_tol, inner_itmax)
+            inner.append(state.get("inner_iterations", 0))
+            logp = log_density(X, mean, sigma, control.eps) + np.log(pro)
+            top = logp.max(axis=1)
+            lse = top + np.log(np.sum(np.exp(logp - top[:, None]), axis=1))
+            loglik = float(np.sum(lse))
+            z = np.exp(logp - lse[:, None])
+            iterations += 1
+            if np.isfinite(old) and abs(loglik - old) <= tol * (1.0 + abs(loglik)):
+                converged = True
+                break
+            old = loglik
+    except Singular as err:
+        nan = np.nan
+        return MEFit(
+            model, n, d, G, nan, np.full(G, nan), np.full((G, d), nan),
+            np.full((G, d, d), nan), np.full((n, G), nan), iterations, False,
+            str(err), inner,
+        )  # fmt: skip
+    return MEFit(
+        model, n, d, G, loglik, pro, mean, sigma, z, iterations, converged, None, inner
+    )
