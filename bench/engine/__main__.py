@@ -144,13 +144,10 @@ def parser():
 
 
 def _progress(row):
-    key = ", ".join(
-        f"{k}={row[k]}"
-        for k in ("part", "n_samples", "n_features", "n_components", "covariance_type")
-    )
-    speed = next((k for k in row if k.startswith("speedup")), None)
-    extra = f", {speed}={row[speed]:.2f}" if speed else ""
-    print(f"done {key}{extra}, load {row['load']}", file=sys.stderr, flush=True)
+    """Print a finished row to stderr (a long run keeps its partial results)."""
+    table = report.format_table(report.TABLES[row["part"]], [[row]], "text")
+    print(f"done ({row['part']}, load {row['load']:.2f}):", file=sys.stderr)
+    print(table, file=sys.stderr, flush=True)
 
 
 def main(argv=None):
