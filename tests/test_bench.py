@@ -4,6 +4,7 @@ No assertion is on speed (the machine is shared); they check the report's
 structure and that its numbers are finite and consistent with each other.
 """
 
+import json
 import re
 import subprocess
 import sys
@@ -139,6 +140,23 @@ def test_markdown_report_header_and_printed_ratios(quick):
         assert _first(row[col["speed-up"]]) == pytest.approx(ratio, rel=0.01, abs=0.06)
     for title in ("other", "float32", "default-fit"):
         assert len(_table(text, report._TITLES[title])) > 1
+
+
+def test_json_report_keeps_every_measured_value(quick):
+    info, runs, _ = quick
+    opts = {"n_iter": 3, "repeats": 2, "min_time": 0, "max_time": 20}
+    doc = json.loads(report.format_report(info, runs, opts, "json"))
+    assert doc["info"]["cpu"] == info["cpu"]
+    (measured,) = doc["runs"]
+    assert measured["info"]["gemm_rate"] == runs[0][0]["gemm_rate"] > 0
+    for got, row in zip(measured["rows"], _rows(quick), strict=True):
+        for key, value in row.items():
+            if isinstance(value, float) and np.isnan(value):
+                assert got[key] is None, key  # NaN becomes null, never a string
+            elif isinstance(value, list):
+                assert len(got[key]) == len(value), key
+            else:
+                assert got[key] == value, key
 
 
 def test_repeat_runs_report_spread_over_runs():
