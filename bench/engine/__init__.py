@@ -2,9 +2,9 @@
 
 Run from the repository root::
 
-    python -m bench.engine                    # full run, one pass (~5-10 min)
+    python -m bench.engine                    # every part, one pass
     python -m bench.engine --repeat-runs 3    # three passes, spread of each figure
-    python -m bench.engine --quick            # tiny sizes, seconds (the tests)
+    python -m bench.engine --quick            # tiny sizes (the tests run it)
     python -m bench.engine --format markdown --output bench.md
 
 Modules, one concern each:
