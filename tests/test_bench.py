@@ -1,71 +1,216 @@
-"""Tests of the benchmark harness ``emgmm.bench`` (no timing assertions)."""
+"""Tests of the engine benchmark ``python -m bench.engine`` (tiny sizes, seconds).
+
+No assertion is on speed (the machine is shared); they check the report's
+structure and that its numbers are finite and consistent with each other.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from emgmm import bench
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # bench/ lives at the root, outside the package
+    sys.path.insert(0, str(ROOT))
 
-FAST = ["--repeats", "1", "--min-time", "0", "--threads", "1", "--n-iter", "3"]
-QUICK_ARGS = ["--quick", "--sizes", "1e3x2x4", "1e3x16x8", *FAST]
+from bench.engine import cases, limits, report  # noqa: E402
+from bench.engine.__main__ import main  # noqa: E402
+
+FAST = ["--threads", "1", "--repeats", "2", "--min-time", "0", "--n-iter", "3"]
+PARTS = ["same-start"] * 2 + ["same-start"] * 3 + ["float32", "default-fit"]
 
 
 @pytest.fixture(scope="module")
-def quick_rows():
-    return bench.main(QUICK_ARGS)
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "quick.md"
+    info, runs = main(["--quick", *FAST, "--output", str(out)])
+    return info, runs, out.read_text()
 
 
-def test_main_rows_have_every_column(quick_rows):
-    assert [
-        (r["n_samples"], r["n_features"], r["n_components"]) for r in quick_rows
-    ] == [
-        (1000, 2, 4),
-        (1000, 16, 8),
+def _rows(quick):
+    ((_, rows),) = quick[1]
+    return rows
+
+
+def _median(values):
+    return float(np.nanmedian(values))
+
+
+def test_quick_runs_every_part_in_order(quick):
+    rows = _rows(quick)
+    assert [row["part"] for row in rows] == PARTS
+    assert [row["covariance_type"] for row in rows[:5]] == [
+        "full",
+        "full",
+        "tied",
+        "diag",
+        "spherical",
     ]
-    for row in quick_rows:
-        assert {key for key, _ in bench.COLUMNS} <= row.keys()
-        assert row["covariance_type"] == "full"
-        assert row["n_iter"] == 3
-        # NaN when timing noise swamps 3 iterations; positive otherwise
-        for key in ("sklearn_s_per_iter", "emgmm_s_per_iter"):
-            assert np.isnan(row[key]) or row[key] > 0
-        assert np.isfinite(row["bound_s_per_iter"]) and row["bound_s_per_iter"] > 0
-        assert row["sklearn_peak_mib"] >= 0 and row["emgmm_peak_mib"] >= 0
+    sizes = [(r["n_samples"], r["n_features"], r["n_components"]) for r in rows]
+    q = cases.QUICK
+    assert (
+        sizes == q["sizes"] + q["other_sizes"] * 3 + q["float32_sizes"] + q["fit_sizes"]
+    )
+    for row in rows:
+        assert {key for key, _ in report.TABLES[row["part"]]} <= row.keys()
+        assert row["repeats"] >= 2
+
+
+def test_same_start_numbers_are_consistent(quick):
+    for row in _rows(quick):
+        if row["part"] != "same-start":
+            continue
+        sk, em = row["sklearn_s_per_iter"], row["emgmm_s_per_iter"]
+        assert len(sk) == len(em) == row["repeats"]
+        # NaN only when timing noise swamps the iterations; positive otherwise
+        assert all(np.isnan(t) or t > 0 for t in sk + em)
+        if np.isfinite(row["speedup"]):
+            assert row["speedup"] == pytest.approx(_median(sk) / _median(em))
+        assert row["max_rel_diff"] < 1e-8  # same start: same parameters
         assert row["bound_kind"] in ("GEMM", "memory")
+        assert np.isfinite(row["bound_s_per_iter"]) and row["bound_s_per_iter"] > 0
+        if np.isfinite(row["emgmm_over_bound"]):
+            assert row["emgmm_over_bound"] == pytest.approx(
+                _median(em) / row["bound_s_per_iter"]
+            )
+            assert row["emgmm_over_bound"] > 1  # a lower bound is never beaten
+        assert row["sklearn_peak_mib"] >= 0 and row["emgmm_peak_mib"] >= 0
 
 
-def test_same_start_gives_same_parameters(quick_rows):
-    for row in quick_rows:
-        assert row["max_rel_diff"] < 1e-8
+def test_float32_is_float32_and_close_to_float64(quick):
+    (row,) = [r for r in _rows(quick) if r["part"] == "float32"]
+    assert row["n_features"] == 64
+    assert row["emgmm32_dtype"] == "float32"
+    for key in ("diff_weights", "diff_means", "diff_covariances"):
+        # float32 rounding shows (a float64 run would give ~1e-15) but stays small
+        assert 1e-10 < row[key] < 1e-3, key
+    assert row["max_rel_diff"] == max(
+        row["diff_weights"], row["diff_means"], row["diff_covariances"]
+    )
+    assert row["sklearn32_max_rel_diff"] < 1e-2
+    assert row["bytes"] == 4 * row["n_samples"] * row["n_features"]
 
 
-def test_main_prints_table_and_writes_markdown(tmp_path, capsys):
-    out = tmp_path / "bench.md"
-    bench.main(["--sizes", "1e3x2x4", *FAST, "--output", str(out)])
-    printed = capsys.readouterr().out
-    text = out.read_text()
-    assert text == printed
-    table = [line for line in text.splitlines() if line.startswith("| ")]
-    assert table[0].startswith("| N | d | K | covariance |")
-    assert len(table) == 2  # header and one row (separator starts with "|-")
-    assert table[1].startswith("| 1_000 | 2 | 4 | full |")
-    assert "- Threads: 1 for both estimators" in text
-    assert "GFLOP/s" in text
-
-
-@pytest.mark.parametrize("covariance_type", bench.COVARIANCE_TYPES)
-def test_run_case_all_covariance_types(covariance_type):
-    X = bench.make_data(600, 3, 3, seed=1)
-    row = bench.run_case(X, 3, covariance_type, n_iter=2, repeats=1, min_time=0)
-    assert row["covariance_type"] == covariance_type
+def test_default_fit_matches_sklearn(quick):
+    (row,) = [r for r in _rows(quick) if r["part"] == "default-fit"]
+    assert row["sklearn_n_iter"] == row["emgmm_n_iter"] >= 1
     assert row["max_rel_diff"] < 1e-8
-    assert np.isnan(row["bound_s_per_iter"])  # no rates given
+    assert all(t > 0 for t in row["sklearn_fit_s"] + row["emgmm_fit_s"])
+    assert row["speedup"] == pytest.approx(
+        _median(row["sklearn_fit_s"]) / _median(row["emgmm_fit_s"])
+    )
 
 
-def test_make_data_seeded_and_shaped():
-    a = bench.make_data(500, 4, 3, seed=2)
-    assert a.shape == (500, 4) and a.dtype == np.float64 and a.flags.c_contiguous
-    np.testing.assert_array_equal(a, bench.make_data(500, 4, 3, seed=2))
-    assert not np.array_equal(a, bench.make_data(500, 4, 3, seed=3))
+def _table(text, title):
+    """Rows (lists of cells) of the markdown table after ``### title``."""
+    block = text.split(f"### {title}\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line for line in block.splitlines() if line.startswith("| ")]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+
+
+def _first(cell):
+    return float(cell.split()[0].rstrip("x"))
+
+
+def test_markdown_report_header_and_printed_ratios(quick):
+    info, _, text = quick
+    assert text.startswith(f"- Machine: {info['cpu']}, {info['cores']} logical cores")
+    assert "- Git commit: " in text
+    assert "- Threads: 1 for every fit: BLAS " in text
+    assert "1-min load average at start→end of each run: " in text
+    assert f"- {report.HOST_SENTENCE}" in text
+    table = _table(text, report._TITLES["full"])
+    header, body = table[0], table[1:]
+    assert header[:5] == ["N", "d", "K", "covariance", "reps"]
+    assert [row[:4] for row in body] == [
+        ["1_000", "2", "4", "full"],
+        ["1_000", "16", "8", "full"],
+    ]
+    col = {name: i for i, name in enumerate(header)}
+    for row in body:
+        sk, em = row[col["sklearn s/iter"]], row[col["emgmm s/iter"]]
+        if "n/a" in sk + em:
+            continue
+        # the speed-up is the ratio of the printed medians (3 digits, 1 decimal)
+        ratio = _first(sk) / _first(em)
+        assert _first(row[col["speed-up"]]) == pytest.approx(ratio, rel=0.01, abs=0.06)
+    for title in ("other", "float32", "default-fit"):
+        assert len(_table(text, report._TITLES[title])) > 1
+
+
+def test_json_report_keeps_every_measured_value(quick):
+    info, runs, _ = quick
+    opts = {"n_iter": 3, "repeats": 2, "min_time": 0, "max_time": 20}
+    doc = json.loads(report.format_report(info, runs, opts, "json"))
+    assert doc["info"]["cpu"] == info["cpu"]
+    (measured,) = doc["runs"]
+    assert measured["info"]["gemm_rate"] == runs[0][0]["gemm_rate"] > 0
+    for got, row in zip(measured["rows"], _rows(quick), strict=True):
+        for key, value in row.items():
+            if isinstance(value, float) and np.isnan(value):
+                assert got[key] is None, key  # NaN becomes null, never a string
+            elif isinstance(value, list):
+                assert len(got[key]) == len(value), key
+            else:
+                assert got[key] == value, key
+
+
+def test_repeat_runs_report_spread_over_runs():
+    args = ["--sizes", "400x2x2", "--other-sizes", "--float32-sizes"]
+    info, runs = main([*args, "--fit-sizes", *FAST, "--repeat-runs", "2"])
+    assert len(runs) == 2
+    assert all(len(rows) == 1 for _, rows in runs)
+    opts = {"n_iter": 3, "repeats": 2, "min_time": 0, "max_time": 20}
+    text = report.format_report(info, runs, opts, "text")
+    assert "Runs: 2," in text and "median (min–max) over runs" in text
+    rows = [rows[0] for _, rows in runs]
+    values = [report.run_values(row, "emgmm_s_per_iter") for row in rows]
+    cell = report.cell("emgmm_s_per_iter", rows)
+    finite = [v for v in values if np.isfinite(v)]
+    if len(set(f"{v:.3g}" for v in finite)) == 2:
+        assert cell == f"{np.median(finite):.3g} ({min(finite):.3g}–{max(finite):.3g})"
+
+
+def test_goals_hold_in_every_run_median_only_or_not():
+    def row(n, d, k, speedup, memory_ratio):
+        return {
+            "part": "same-start",
+            "covariance_type": "full",
+            "n_samples": n,
+            "n_features": d,
+            "n_components": k,
+            "speedup": speedup,
+            "memory_ratio": memory_ratio,
+        }
+
+    rows_by_run = [
+        [row(1_000_000, 2, 4, 25.0, 0.1), row(1_000_000, 2, 4, 19.0, 0.1)],
+        [row(100_000, 16, 8, 9.0, 0.5), row(100_000, 16, 8, 9.5, 0.2)],
+    ]
+    lines = report.format_goals(rows_by_run).splitlines()
+    assert len(lines) == 4  # (1e5, 64, 16) is absent
+    assert lines[0].startswith("speed-up ≥ 20 at (N, d, K) = (1e6, 2, 4)")
+    assert lines[0].endswith("22.0x (19.0x–25.0x)  median only")
+    assert lines[1].endswith("9.2x (9.0x–9.5x)  yes, every run")
+    assert lines[2].endswith("yes, every run")  # worst size: 9.0 and 9.5 >= 2
+    assert lines[3].startswith("mem ratio ≤ 0.333 at every size with N ≥ 1e5")
+    assert lines[3].endswith("no")  # worst sizes 0.5 and 0.2: median 0.35
+
+
+def test_full_flops_are_triangular_plus_symmetric_update():
+    n, d, k = 1000, 64, 16
+    e_step = n * k * (d * d + 3 * d - 1)  # triangular product, subtraction, norm
+    m_step = n * k * (d * (d + 1) + 2 * d + 1 + 2 * d)  # rank-k update, N_k, means
+    assert limits.iteration_flops(n, d, k, "full") == e_step + m_step
+    # about half of the two general products (4 N K d^2) the old bound counted
+    assert 0.5 < limits.iteration_flops(n, d, k, "full") / (4 * n * k * d * d) < 0.55
+    assert limits.iteration_bytes(n, d, itemsize=4) == 4 * n * d
+    assert limits.bound(2e9, 1e9, 1e9, 1e9) == (2.0, "GEMM")
+    assert limits.bound(1e9, 2e9, 1e9, 1e9) == (2.0, "memory")
 
 
 @pytest.mark.parametrize(
@@ -73,43 +218,40 @@ def test_make_data_seeded_and_shaped():
     [("full", (3, 4, 4)), ("tied", (4, 4)), ("diag", (3, 4)), ("spherical", (3,))],
 )
 def test_make_init_shapes(covariance_type, shape):
-    X = bench.make_data(500, 4, 3)
-    init = bench.make_init(X, 3, covariance_type)
+    X = cases.make_data(500, 4, 3)
+    init = cases.make_init(X, 3, covariance_type)
     assert init["precisions_init"].shape == shape
     assert init["means_init"].shape == (3, 4)
     np.testing.assert_allclose(init["weights_init"].sum(), 1.0)
 
 
-def test_iteration_flops_full_is_two_products():
-    n, d, k = 1000, 8, 5
-    assert bench.iteration_flops(n, d, k, "full") == 2 * (2 * n * k * d * d)
-    assert bench.iteration_bytes(n, d) == 8 * n * d
+def test_make_data_seeded():
+    a = cases.make_data(500, 4, 3, seed=2)
+    assert a.shape == (500, 4) and a.dtype == np.float64 and a.flags.c_contiguous
+    np.testing.assert_array_equal(a, cases.make_data(500, 4, 3, seed=2))
+    assert not np.array_equal(a, cases.make_data(500, 4, 3, seed=3))
 
 
-def test_max_parameter_difference_is_scale_relative():
-    class Fit:
-        def __init__(self, scale):
-            self.weights_ = np.array([0.5, 0.5])
-            self.means_ = np.array([[0.0], [100.0 * scale]])
-            self.covariances_ = np.ones((2, 1, 1))
-
-    assert bench.max_parameter_difference(Fit(1.0), Fit(1.0)) == 0.0
-    assert bench.max_parameter_difference(Fit(1.01), Fit(1.0)) == pytest.approx(0.01)
-
-
-def test_format_table_text_and_tsv():
-    row = {key: 1.0 for key, _ in bench.COLUMNS}
-    row.update(covariance_type="full", bound_kind="GEMM")
-    text = bench.format_table([row], "text").splitlines()
-    assert len(text) == 2 and "speed-up" in text[0]
-    tsv = bench.format_table([row], "tsv").splitlines()
-    assert tsv[0].split("\t")[: len(bench.COLUMNS)] == [k for k, _ in bench.COLUMNS]
-    with pytest.raises(ValueError, match="fmt must be"):
-        bench.format_table([row], "html")
-
-
-def test_bad_size_is_a_usage_error(capsys):
-    with pytest.raises(SystemExit) as exc:
-        bench.main(["--sizes", "1e3x2"])
-    assert exc.value.code == 2
-    assert "NxDxK" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sizes", "1e3x2"], "a size must be NxDxK"),
+        (["--threads", "0"], "--threads: must be >= 1, got '0'"),
+        (["--sizes", "--other-sizes", "--float32-sizes", "--fit-sizes"], "nothing"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    out = tmp_path / "never.md"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.engine", *args, "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1
+    assert re.match(r"python -m bench\.engine: error: .*\(see --help\)$", proc.stderr)
+    assert message in proc.stderr
+    assert not out.exists()
