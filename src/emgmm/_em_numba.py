@@ -50,8 +50,11 @@ __all__ = [
 # the loops over a tile have a known trip count; 4 AVX-512 vectors of float64
 _TILE = 128
 
-# fused multiply-add only: no reassociation, no approximate functions
+# fused multiply-add only: no reassociation, no approximate functions ...
 _FASTMATH = {"contract"}
+# ... except inside the sum over the points of one tile (_tile_sum, _tile_dot)
+# whose order LLVM fixes at compile time (interleaved vector partial sums)
+_FASTMATH_SUM = {"contract", "reassoc"}
 
 
 # exp on a tile without a vector math library (numba >= 0.62 has no SVML):
@@ -65,6 +68,18 @@ _EXP_P2 = -2.77777777770155933842e-03
 _EXP_P3 = 6.61375632143793436117e-05
 _EXP_P4 = -1.65339022054652515390e-06
 _EXP_P5 = 4.13813679705723846039e-08
+# log on a tile: fdlibm's e_log.c (as in musl), branch-free
+_LG1 = 6.666666666666735130e-01
+_LG2 = 3.999999999940941908e-01
+_LG3 = 2.857142874366239149e-01
+_LG4 = 2.222219843214978396e-01
+_LG5 = 1.818357216161805012e-01
+_LG6 = 1.531383769920937332e-01
+_LG7 = 1.479819860511658591e-01
+_MIN_NORMAL = 2.2250738585072014e-308
+_LOG_BIAS = (0x3FF00000 - 0x3FE6A09E) << 32
+_LOG_MANT = 0x000FFFFFFFFFFFFF
+_LOG_SQRT_HALF = 0x3FE6A09E << 32
 # below this, exp(x) is subnormal or 0: returned as 0 (no effect on sums of
 # responsibilities, which are >= exp(0) = 1 at the maximum)
 _EXP_MIN = -708.0
@@ -102,47 +117,75 @@ def _tile_exp(x, out, bits):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
-def _load_tile(X, shift, row0, n_rows, xt):
-    """Rows ``row0 : row0 + n_rows`` minus ``shift`` into ``xt`` (feature-major).
+def _tile_log(x, out, bits):
+    """``out[p] = log(x[p])`` for one tile (within 1 ulp; vectorisable).
 
-    Lanes past ``n_rows`` are set to 0 (the internal origin).
+    For ``x`` normal, 0, inf or nan (subnormal ``x`` is not handled: the
+    callers' sums are >= 1 or 0); ``bits`` is int64 scratch.
     """
-    n_features = X.shape[1]
-    for p in range(n_rows):
-        for j in range(n_features):
-            xt[j, p] = X[row0 + p, j] - shift[j]
-    for p in range(n_rows, _TILE):
-        for j in range(n_features):
-            xt[j, p] = 0.0
+    xbits = x.view(np.int64)
+    mant = bits.view(np.float64)
+    for p in range(_TILE):
+        ix = xbits[p] + _LOG_BIAS
+        bits[p] = (ix & _LOG_MANT) + _LOG_SQRT_HALF
+        out[p] = np.float64((ix >> 52) - 0x3FF)
+    for p in range(_TILE):
+        v = x[p]
+        dk = out[p]
+        f = mant[p] - 1.0
+        hfsq = 0.5 * f * f
+        s = f / (2.0 + f)
+        z = s * s
+        w = z * z
+        t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
+        t2 = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+        r = s * (hfsq + t2 + t1) + dk * _LN2_LO - hfsq + f + dk * _LN2_HI
+        special = -math.inf if v == 0.0 else (v if v >= 0.0 else math.nan)
+        out[p] = r if (v >= _MIN_NORMAL and v < math.inf) else special
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
-def _tile_log_prob(xt, log_w, means, prec_chol, diff, y, q, logp):
+def _load_tile(X, shift, row0, n_rows, xt):
+    """Rows ``row0 : row0 + n_rows`` minus ``shift`` into ``xt`` (feature-major).
+
+    ``shift`` is a tuple: its length (``n_features``) is a compile-time
+    constant, so the loops over features unroll.  Lanes past ``n_rows`` are
+    set to 0 (the internal origin).
+    """
+    n_features = len(shift)
+    if n_rows == _TILE:
+        for p in range(_TILE):
+            for j in range(n_features):
+                xt[j, p] = X[row0 + p, j] - shift[j]
+    else:
+        for p in range(n_rows):
+            for j in range(n_features):
+                xt[j, p] = X[row0 + p, j] - shift[j]
+        for p in range(n_rows, _TILE):
+            for j in range(n_features):
+                xt[j, p] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _tile_log_prob(xt, shift, log_w, means, prec_chol, logp):
     """``log w_k + log N(x_p | k)`` for the points of one tile.
 
-    ``diff[k, j, p] = x_pj - mu_kj`` is kept for the statistics.
+    One loop over the points per component; the loops over features inside
+    unroll (``len(shift)`` is constant), so the distances stay in registers.
     """
-    n_components, n_features = means.shape
+    n_features = len(shift)
+    n_components = means.shape[0]
     for k in range(n_components):
-        for t in range(n_features):
-            m = means[k, t]
-            for p in range(_TILE):
-                diff[k, t, p] = xt[t, p] - m
-        for p in range(_TILE):
-            q[p] = 0.0
-        for j in range(n_features):
-            for p in range(_TILE):
-                y[p] = 0.0
-            # prec_chol is upper triangular: column j has rows <= j
-            for t in range(j + 1):
-                u = prec_chol[k, t, j]
-                for p in range(_TILE):
-                    y[p] += diff[k, t, p] * u
-            for p in range(_TILE):
-                q[p] += y[p] * y[p]
         c = log_w[k]
         for p in range(_TILE):
-            logp[k, p] = c - 0.5 * q[p]
+            q = 0.0
+            for j in range(n_features):
+                y = 0.0
+                # prec_chol is upper triangular: column j has rows <= j
+                for t in range(j + 1):
+                    y += (xt[t, p] - means[k, t]) * prec_chol[k, t, j]
+                q += y * y
+            logp[k, p] = c - 0.5 * q
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -168,8 +211,9 @@ def _tile_resp(logp, w, n_rows, mx, s, lse, y, bits):
         _tile_exp(y, logp[k], bits)
         for p in range(_TILE):
             s[p] += logp[k, p]
+    _tile_log(s, lse, bits)
     for p in range(_TILE):
-        lse[p] = mx[p] + math.log(s[p])
+        lse[p] += mx[p]
         s[p] = 1.0 / s[p]
     for k in range(n_components):
         for p in range(_TILE):
@@ -180,11 +224,61 @@ def _tile_resp(logp, w, n_rows, mx, s, lse, y, bits):
             logp[k, p] = 0.0
 
 
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH_SUM)
+def _tile_dot(a, b):
+    """``sum_p a[p] b[p]`` over one tile (vectorised; fixed compiled order)."""
+    acc = 0.0
+    for p in range(_TILE):
+        acc += a[p] * b[p]
+    return acc
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH_SUM)
+def _tile_sum(a):
+    """``sum_p a[p]`` over one tile (vectorised; fixed compiled order)."""
+    acc = 0.0
+    for p in range(_TILE):
+        acc += a[p]
+    return acc
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _tile_accumulate(xt, shift, means, resp, diff, rdiff, stats):
+    """Add one tile's ``sum r``, ``sum r (x - mu)``, ``sum r (x - mu)(x - mu)^T``.
+
+    ``stats[k, 0]`` sums ``r``, ``stats[k, 1 + j]`` sums ``r (x_j - mu_j)`` and
+    ``stats[k, 1 + n_features + pair]`` the lower triangle of the second
+    moments, packed row by row.  ``diff`` and ``rdiff`` are scratch of shape
+    (n_features, _TILE).
+    """
+    n_features = len(shift)
+    n_components = means.shape[0]
+    for k in range(n_components):
+        r = resp[k]
+        stats[k, 0] += _tile_sum(r)
+        for j in range(n_features):
+            m = means[k, j]
+            d_j = diff[j]
+            rd_j = rdiff[j]
+            x_j = xt[j]
+            for p in range(_TILE):
+                v = x_j[p] - m
+                d_j[p] = v
+                rd_j[p] = r[p] * v
+        pair = 1 + n_features
+        for j in range(n_features):
+            stats[k, 1 + j] += _tile_sum(rdiff[j])
+            for t in range(j + 1):
+                stats[k, pair] += _tile_dot(rdiff[j], diff[t])
+                pair += 1
+
+
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _fused_full_blocks(
     X, shift, log_w, means, prec_chol, sample_weight, weighted, n_blocks
 ):
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
+    n_features = len(shift)
     n_components = means.shape[0]
     n_pairs = n_features * (n_features + 1) // 2
     lse_sum = np.zeros(n_blocks)
@@ -196,21 +290,18 @@ def _fused_full_blocks(
         start = b * step
         stop = min(n_samples, start + step)
         xt = np.empty((n_features, _TILE))
-        diff = np.empty((n_components, n_features, _TILE))
         logp = np.empty((n_components, _TILE))
+        diff = np.empty((n_features, _TILE))
+        rdiff = np.empty((n_features, _TILE))
         y = np.empty(_TILE)
-        q = np.empty(_TILE)
         mx = np.empty(_TILE)
         s = np.empty(_TILE)
         lse = np.empty(_TILE)
         w = np.ones(_TILE)
-        rd = np.empty(_TILE)
         bits = np.empty(_TILE, dtype=np.int64)
-        # per-lane accumulators of the block (vertical sums, fixed order)
-        a_lse = np.zeros(_TILE)
-        a_nk = np.zeros((n_components, _TILE))
-        a_sx = np.zeros((n_components, n_features, _TILE))
-        a_sxx = np.zeros((n_components, n_pairs, _TILE))
+        # sums of the block: tile after tile, in order
+        b_lse = 0.0
+        b_stats = np.zeros((n_components, 1 + n_features + n_pairs))
         for row0 in range(start, stop, _TILE):
             n_rows = min(_TILE, stop - row0)
             _load_tile(X, shift, row0, n_rows, xt)
@@ -219,50 +310,26 @@ def _fused_full_blocks(
                     w[p] = sample_weight[row0 + p]
                 for p in range(n_rows, _TILE):
                     w[p] = 0.0
-            _tile_log_prob(xt, log_w, means, prec_chol, diff, y, q, logp)
+            _tile_log_prob(xt, shift, log_w, means, prec_chol, logp)
             _tile_resp(logp, w, n_rows, mx, s, lse, y, bits)
-            for p in range(_TILE):
-                a_lse[p] += lse[p] * w[p]
-            for k in range(n_components):
-                for p in range(_TILE):
-                    a_nk[k, p] += logp[k, p]
-                pair = 0
-                for j in range(n_features):
-                    for p in range(_TILE):
-                        rd[p] = logp[k, p] * diff[k, j, p]
-                        a_sx[k, j, p] += rd[p]
-                    for t in range(j + 1):
-                        for p in range(_TILE):
-                            a_sxx[k, pair, p] += rd[p] * diff[k, t, p]
-                        pair += 1
-        # lanes of the block, added in order
-        acc = 0.0
-        for p in range(_TILE):
-            acc += a_lse[p]
-        lse_sum[b] = acc
+            b_lse += _tile_dot(lse, w)
+            _tile_accumulate(xt, shift, means, logp, diff, rdiff, b_stats)
+        lse_sum[b] = b_lse
         for k in range(n_components):
-            acc = 0.0
-            for p in range(_TILE):
-                acc += a_nk[k, p]
-            nk[b, k] = acc
-            pair = 0
+            nk[b, k] = b_stats[k, 0]
+            pair = 1 + n_features
             for j in range(n_features):
-                acc = 0.0
-                for p in range(_TILE):
-                    acc += a_sx[k, j, p]
-                sx[b, k, j] = acc
+                sx[b, k, j] = b_stats[k, 1 + j]
                 for t in range(j + 1):
-                    acc = 0.0
-                    for p in range(_TILE):
-                        acc += a_sxx[k, pair, p]
-                    sxx[b, k, j, t] = acc
+                    sxx[b, k, j, t] = b_stats[k, pair]
                     pair += 1
     return lse_sum, nk, sx, sxx
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _full_weighted_log_prob(X, shift, log_w, means, prec_chol, n_blocks):
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
+    n_features = len(shift)
     n_components = means.shape[0]
     out = np.empty((n_samples, n_components))
     step = (n_samples + n_blocks - 1) // n_blocks
@@ -270,14 +337,11 @@ def _full_weighted_log_prob(X, shift, log_w, means, prec_chol, n_blocks):
         start = b * step
         stop = min(n_samples, start + step)
         xt = np.empty((n_features, _TILE))
-        diff = np.empty((n_components, n_features, _TILE))
         logp = np.empty((n_components, _TILE))
-        y = np.empty(_TILE)
-        q = np.empty(_TILE)
         for row0 in range(start, stop, _TILE):
             n_rows = min(_TILE, stop - row0)
             _load_tile(X, shift, row0, n_rows, xt)
-            _tile_log_prob(xt, log_w, means, prec_chol, diff, y, q, logp)
+            _tile_log_prob(xt, shift, log_w, means, prec_chol, logp)
             for p in range(n_rows):
                 for k in range(n_components):
                     out[row0 + p, k] = logp[k, p]
@@ -286,6 +350,11 @@ def _full_weighted_log_prob(X, shift, log_w, means, prec_chol, n_blocks):
 
 def _as_f64(*arrays):
     return tuple(np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
+
+
+def _as_tuple(shift):
+    """``shift`` as a tuple: the kernels are compiled once per ``n_features``."""
+    return tuple(float(v) for v in shift)
 
 
 def _as_rows(X):
@@ -314,7 +383,7 @@ def full_weighted_log_prob(
     with _numba_thread_limit(n_threads):
         return _full_weighted_log_prob(
             X,
-            shift,
+            _as_tuple(shift),
             _log_w(log_weights, log_const),
             means,
             prec_chol,
@@ -400,7 +469,7 @@ def fused_full_pass(
     with _numba_thread_limit(n_threads):
         lse_sum, nk, sx, sxx = _fused_full_blocks(
             X,
-            shift,
+            _as_tuple(shift),
             _log_w(log_weights, log_const),
             means,
             prec_chol,
