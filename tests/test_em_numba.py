@@ -1,0 +1,194 @@
+"""The fused numba pass against a naive NumPy reference (full covariance)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from emgmm import _em_numba
+
+RTOL = 1e-13
+
+
+def _problem(n_samples, n_features, n_components, dtype, seed=0, offset=1e4):
+    """Clusters of std ~1 far from the origin, parameters near the truth."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(n_components, n_features)) + offset
+    labels = rng.integers(n_components, size=n_samples)
+    X = (centres[labels] + rng.normal(size=(n_samples, n_features))).astype(dtype)
+    shift = X.astype(np.float64).mean(axis=0)
+    means = centres - shift + rng.normal(scale=0.3, size=centres.shape)
+    A = rng.normal(scale=0.3, size=(n_components, n_features, n_features))
+    cov = np.eye(n_features) + A @ np.swapaxes(A, 1, 2)
+    # upper-triangular factor U with U U^T = cov^-1 (scikit-learn's form)
+    prec_chol = np.array(
+        [np.linalg.solve(np.linalg.cholesky(c), np.eye(n_features)).T for c in cov]
+    )
+    weights = rng.dirichlet(np.full(n_components, 5.0))
+    log_const = -0.5 * n_features * np.log(2 * np.pi) + np.log(
+        np.diagonal(prec_chol, axis1=1, axis2=2)
+    ).sum(axis=1)
+    return X, shift, np.log(weights), means, prec_chol, log_const
+
+
+def _fsum0(terms):
+    """Exactly rounded sum over the first axis (``math.fsum``)."""
+    return np.apply_along_axis(math.fsum, 0, terms)
+
+
+def _reference(X, shift, log_weights, means, prec_chol, log_const, sample_weight):
+    """Naive NumPy version of the fused pass (float64 terms, exact sums).
+
+    The terms are formed as the kernel forms them, then summed exactly, so
+    the comparison measures the kernel's own summation error.
+    """
+    Xc = X.astype(np.float64) - shift
+    n_samples = Xc.shape[0]
+    w = np.ones(n_samples) if sample_weight is None else sample_weight
+    diffs = Xc[:, None, :] - means[None, :, :]
+    y = np.einsum("nkt,ktj->nkj", diffs, prec_chol)
+    logp = log_const + log_weights - 0.5 * (y**2).sum(axis=2)
+    mx = logp.max(axis=1, keepdims=True)
+    lse = mx[:, 0] + np.log(np.exp(logp - mx).sum(axis=1))
+    resp = np.exp(logp - lse[:, None]) * w[:, None]
+    lse_sum = math.fsum(w * lse)
+    nk = _fsum0(resp)
+    rd = resp[:, :, None] * diffs
+    sx = _fsum0(rd)
+    sxx = _fsum0(rd[:, :, :, None] * diffs[:, :, None, :])
+    # magnitudes of the sums, the scale their rounding errors are relative to
+    scale_sx = np.einsum("nk,nkj->kj", resp, np.abs(diffs))
+    scale_sxx = np.einsum("nk,nkj,nkt->kjt", resp, np.abs(diffs), np.abs(diffs))
+    scale_lse = float((w * np.abs(lse)).sum())
+    return (
+        (lse_sum, nk, sx, sxx),
+        (scale_lse, nk, scale_sx, scale_sxx),
+        logp,
+    )
+
+
+def _assert_close(got, want, scale, rtol=RTOL):
+    got, want, scale = (np.asarray(a, dtype=np.float64) for a in (got, want, scale))
+    assert got.shape == want.shape
+    err = np.abs(got - want)
+    bound = rtol * (scale + np.finfo(np.float64).tiny)
+    assert np.all(err <= bound), (
+        f"max error/scale {np.max(err / (scale + np.finfo(np.float64).tiny)):.3g}"
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_features", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n_components", [1, 3, 8])
+def test_fused_pass_matches_numpy_reference(n_features, n_components, weighted, dtype):
+    # two row blocks, each ending with a partial tile
+    n_samples = 2 * 4096 + 37
+    args = _problem(n_samples, n_features, n_components, dtype, seed=n_features)
+    rng = np.random.default_rng(1)
+    sample_weight = rng.uniform(0.0, 3.0, n_samples) if weighted else None
+    got = _em_numba.fused_full_pass(*args, 2, sample_weight=sample_weight)
+    want, scale, _ = _reference(*args, sample_weight)
+    for g, w, s in zip(got, want, scale, strict=True):
+        _assert_close(g, w, s)
+    # symmetric second moments
+    np.testing.assert_array_equal(got[3], np.swapaxes(got[3], 1, 2))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_features", [1, 2, 6])
+def test_weighted_log_prob_matches_numpy_reference(n_features, dtype):
+    args = _problem(1000, n_features, 4, dtype, seed=3)
+    got = _em_numba.full_weighted_log_prob(*args, 2)
+    _, _, logp = _reference(*args, None)
+    _assert_close(got, logp, np.abs(logp))
+
+
+@pytest.mark.parametrize("n_samples", [1, 5, 127, 128, 129, 4096 * 2 + 1])
+def test_small_and_ragged_sizes(n_samples):
+    args = _problem(n_samples, 2, 3, np.float64, seed=5)
+    got = _em_numba.fused_full_pass(*args, 2)
+    want, scale, _ = _reference(*args, None)
+    for g, w, s in zip(got, want, scale, strict=True):
+        _assert_close(g, w, s)
+
+
+def test_same_bytes_whatever_the_thread_count():
+    args = _problem(200_000, 3, 4, np.float64, seed=7)
+    weights = np.random.default_rng(2).uniform(0, 2, 200_000)
+    one = _em_numba.fused_full_pass(*args, 1, sample_weight=weights)
+    two = _em_numba.fused_full_pass(*args, 2, sample_weight=weights)
+    assert one[0] == two[0]
+    for a, b in zip(one[1:], two[1:], strict=True):
+        assert a.tobytes() == b.tobytes()
+    lp1 = _em_numba.full_weighted_log_prob(*args, 1)
+    lp2 = _em_numba.full_weighted_log_prob(*args, 2)
+    assert lp1.tobytes() == lp2.tobytes()
+
+
+def test_integer_weights_equal_repeated_rows_and_zero_weights_removed_rows():
+    X, *rest = _problem(5000, 2, 3, np.float64, seed=11)
+    counts = np.random.default_rng(4).integers(0, 4, size=len(X))
+    weighted = _em_numba.fused_full_pass(X, *rest, 2, sample_weight=counts * 1.0)
+    repeated = _em_numba.fused_full_pass(np.repeat(X, counts, axis=0), *rest, 2)
+    _, scale, _ = _reference(X, *rest, counts * 1.0)
+    for g, w, s in zip(weighted, repeated, scale, strict=True):
+        _assert_close(g, w, s)
+
+
+def test_zero_weight_component_gets_no_responsibility():
+    X, shift, log_weights, means, prec_chol, log_const = _problem(
+        3000, 2, 3, np.float64, seed=13
+    )
+    log_weights = log_weights.copy()
+    log_weights[1] = -np.inf
+    lse_sum, nk, sx, sxx = _em_numba.fused_full_pass(
+        X, shift, log_weights, means, prec_chol, log_const, 1
+    )
+    assert np.isfinite(lse_sum)
+    assert nk[1] == 0.0 and not sx[1].any() and not sxx[1].any()
+    assert np.isclose(nk.sum(), len(X), rtol=1e-13)
+
+
+def test_wrong_sample_weight_shape_is_one_clear_error():
+    args = _problem(100, 2, 2, np.float64)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(100,\)"):
+        _em_numba.fused_full_pass(*args, 1, sample_weight=np.ones(99))
+
+
+def _tile_apply(fn, x):
+    tile = _em_numba._TILE
+    x = np.concatenate([x, np.ones(-len(x) % tile)])
+    out = np.empty_like(x)
+    bits = np.empty(tile, dtype=np.int64)
+    for i in range(0, len(x), tile):
+        fn(x[i : i + tile].copy(), out[i : i + tile], bits)
+    return out
+
+
+def test_tile_exp_within_one_ulp_of_numpy():
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [-rng.uniform(0, 40, 20_000), -rng.uniform(0, 708, 20_000), [0.0, -1e-300]]
+    )
+    got = _tile_apply(_em_numba._tile_exp, x)[: len(x)]
+    want = np.exp(x)
+    assert np.all(np.abs(got - want) <= np.spacing(want))
+    special = _tile_apply(
+        _em_numba._tile_exp, np.array([-np.inf, np.nan, -708.5, -1e4])
+    )[:4]
+    assert special[0] == 0.0 and np.isnan(special[1])
+    assert special[2] == 0.0 and special[3] == 0.0
+
+
+def test_tile_log_within_one_ulp_of_numpy():
+    rng = np.random.default_rng(1)
+    x = np.concatenate(
+        [rng.uniform(1, 9, 20_000), np.exp(rng.uniform(-700, 700, 20_000))]
+    )
+    got = _tile_apply(_em_numba._tile_log, x)[: len(x)]
+    want = np.log(x)
+    assert np.all(np.abs(got - want) <= np.spacing(np.abs(want)))
+    special = _tile_apply(_em_numba._tile_log, np.array([0.0, np.inf, np.nan, 1.0]))
+    assert special[0] == -np.inf and special[1] == np.inf
+    assert np.isnan(special[2]) and special[3] == 0.0
