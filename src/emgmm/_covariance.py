@@ -20,9 +20,10 @@ Conventions (as in ``sklearn/mixture/_gaussian_mixture.py``):
   ``(nk_raw, sx, m2)`` with ``sx = sum r (x - c)`` and ``m2`` the second
   moments about ``c`` in the type's shape.
 
-Accuracy: 'full' statistics are exactly centred (differences ``x - c_k``
-formed before any product), so their rounding error is of order
-``eps |mu_k - c_k|^2 / sigma_k^2`` — zero at convergence.  'tied', 'diag' and
+Accuracy: 'full' statistics are centred (every row is first moved by the
+centre of its own component, the rest of the move is exact algebra), so their
+rounding error is of order ``eps |mu_k - c_k|^2 / sigma_k^2`` — zero at
+convergence.  'tied', 'diag' and
 'spherical' use one matrix product in shifted coordinates and centre
 afterwards (error of order ``eps |mu_k - shift|^2 / sigma_k^2``), which is
 already far better than scikit-learn's expanded formulas in raw coordinates
@@ -306,55 +307,71 @@ class Full(CovarianceModel):
         _check_positive_definite(precisions, "full precision")
 
     def prepare(self, means, prec_chol, dtype):
-        """``P_k`` and ``mu_k`` in the working dtype."""
-        return np.asarray(means, dtype=dtype), np.asarray(prec_chol, dtype=dtype)
+        """Stacked factors ``[P_1 .. P_K]`` with ``-mu_k P_k`` as an extra row.
 
-    @staticmethod
-    def _diff(X1, means, work):
-        """``(x - mu_k)`` for every component, shape (K, rows, d + 1).
-
-        The last column holds ones, so that one batched product of the
-        weighted differences with it gives ``sum r (x - mu)`` and ``sum r
-        (x - mu)(x - mu)^T`` together.  Cached in ``work`` for the M-step.
+        With rows augmented by a column of ones, one GEMM gives every
+        ``(x - mu_k) P_k`` (the form of sklearn's log-densities, here in
+        shifted coordinates).
         """
-        if work is not None and work.diff_of is X1:
-            return work.diff
-        n_rows, n_aug = X1.shape
-        shape = (means.shape[0], n_rows, n_aug)
-        diff = np.empty(shape, dtype=X1.dtype) if work is None else work.get("d", shape)
-        np.subtract(X1[None, :, :-1], means[:, None, :], out=diff[:, :, :-1])
-        diff[:, :, -1] = 1
-        if work is not None:
-            work.diff_of, work.diff = X1, diff
-        return diff
+        n_components, n_features = means.shape
+        paug = np.empty((n_features + 1, n_components * n_features), dtype=dtype)
+        paug[:n_features] = np.swapaxes(prec_chol, 0, 1).reshape(n_features, -1)
+        paug[n_features] = -np.einsum("kd,kde->ke", means, prec_chol).reshape(-1)
+        return paug, n_components
 
     def sq_mahalanobis(self, X1, prepared, work=None):
-        """``|(x - mu_k) P_k|^2``: differences first (no cancellation)."""
-        means, prec_chol = prepared
-        diff = self._diff(X1, means, work)[:, :, :-1]
-        shape = diff.shape
-        y = np.empty(shape, dtype=X1.dtype) if work is None else work.get("y", shape)
-        np.matmul(diff, prec_chol, out=y)
-        return np.einsum("kmd,kmd->mk", y, y)
+        """Squared Mahalanobis distances: one GEMM for all components."""
+        paug, n_components = prepared
+        y = None if work is None else work.get("y", (X1.shape[0], paug.shape[1]))
+        y = np.matmul(X1, paug, out=y).reshape(X1.shape[0], n_components, -1)
+        return np.einsum("mkd,mkd->mk", y, y)
 
     def statistics(self, X1, resp, centres, work=None):
-        """``sum r``, ``sum r (x - c)`` and ``sum r (x - c)(x - c)^T``.
+        """Second moments about ``c_a``, the centre of each row's own component.
 
-        One batched product ``[x - c, 1]^T (r (x - c))`` per chunk.  The
-        differences are those of :meth:`sq_mahalanobis` when the chunk's
-        E-step ran at the same centres (the current means).
+        Each row is first moved by the centre of its most responsible
+        component, ``x~ = x - c_a(x)``; one GEMM of the rows ``[x~, 1,
+        onehot(a)]`` with ``r (x) x~`` gives ``S_k = sum r_k x~ x~^T``,
+        ``sum r_k x~`` and the sums by group ``G[a, k] = sum_{a(x) = a} r_k
+        x~``, a small one ``R[a, k] = sum_{a(x) = a} r_k``, from
+        which :meth:`finish` moves every term to ``c_k`` exactly
+        (``x - c_k = x~ + (c_a - c_k)``, no cancellation for the rows of
+        component ``k``, where the shift is 0).  The rounding error is then
+        that of differences ``x - c_k``, as in scikit-learn's centred formula,
+        while the work stays in two large matrix products.
         """
-        diff = self._diff(X1, np.asarray(centres, dtype=X1.dtype), work)
-        shape = diff[:, :, :-1].shape
+        n_rows, n_aug = X1.shape
+        n_features = n_aug - 1
+        n_components = resp.shape[1]
+        own = np.argmax(resp, axis=1)
+        # rows [x~, 1, one-hot of a(x)]: one GEMM gives S, sum r x~ and G
+        shape = (n_rows, n_aug + n_components)
+        xt = np.empty(shape, dtype=X1.dtype) if work is None else work.get("xt", shape)
+        np.subtract(X1[:, :-1], centres[own], out=xt[:, :n_features])
+        xt[:, n_features:] = 0
+        xt[:, n_features] = 1
+        xt[np.arange(n_rows), n_aug + own] = 1
+        shape = (n_rows, n_components, n_features)
         z = np.empty(shape, dtype=X1.dtype) if work is None else work.get("z", shape)
-        np.multiply(diff[:, :, :-1], resp.T[:, :, None], out=z)
-        return (resp.sum(axis=0), np.matmul(np.swapaxes(diff, 1, 2), z))
+        np.multiply(resp[:, :, None], xt[:, None, :n_features], out=z)
+        return xt.T @ z.reshape(n_rows, -1), xt[:, n_aug:].T @ resp
 
     def finish(self, stats, centres):
-        nk_raw, g = stats
-        n_features = centres.shape[1]
-        m2 = g[:, :n_features]
-        return nk_raw, g[:, n_features].copy(), 0.5 * (m2 + np.swapaxes(m2, 1, 2))
+        g, group_nk = stats
+        n_components, n_features = centres.shape
+        g = g.reshape(n_features + 1 + n_components, n_components, n_features)
+        s = np.transpose(g[:n_features], (1, 2, 0))
+        group_sx = g[n_features + 1 :]
+        delta = centres[:, None, :] - centres[None, :, :]  # [a, k] = c_a - c_k
+        sx = g[n_features] + np.einsum("ak,akd->kd", group_nk, delta)
+        cross = np.einsum("akd,ake->kde", group_sx, delta)
+        m2 = (
+            s
+            + cross
+            + np.swapaxes(cross, 1, 2)
+            + np.einsum("ak,akd,ake->kde", group_nk, delta, delta)
+        )
+        return group_nk.sum(axis=0), sx, 0.5 * (m2 + np.swapaxes(m2, 1, 2))
 
     def covariances(self, stats, nk, means, centres, reg_covar, shift):
         nk_raw, sx, m2 = stats

@@ -138,7 +138,6 @@ class _Workspace:
         self.dtype = dtype
         self.buffers = {}
         self.square_of = self.square = None
-        self.diff_of = self.diff = None
 
     def get(self, name, shape):
         size = math.prod(shape)

@@ -75,13 +75,14 @@ class PseudoInverseFull(Full):
         return prec, log_const, null_space or None
 
     def prepare_params(self, params, dtype):
-        return super().prepare_params(params, dtype), params.aux
+        means = params.means.astype(dtype)
+        return super().prepare_params(params, dtype), params.aux, means
 
     def sq_mahalanobis(self, X1, prepared, work=None):
-        inner, null_space = prepared
+        inner, null_space, means = prepared
         q = super().sq_mahalanobis(X1, inner, work)
         for k, basis, tol in null_space or ():
-            residual = np.linalg.norm((X1[:, :-1] - inner[0][k]) @ basis, axis=1)
+            residual = np.linalg.norm((X1[:, :-1] - means[k]) @ basis, axis=1)
             q[residual >= tol, k] = np.inf
         return q
 
