@@ -411,22 +411,17 @@ class Tied(CovarianceModel):
         _check_positive_definite(precisions[None], "tied precision")
 
     def prepare(self, means, prec_chol, dtype):
-        """``P``, ``-2 (mu_k P)^T`` and ``|mu_k P|^2`` for the expanded form."""
-        offset = means @ prec_chol
-        return (
-            prec_chol.astype(dtype),
-            (-2.0 * offset.T).astype(dtype),
-            np.sum(offset**2, axis=1).astype(dtype),
-        )
+        """``P`` and the offsets ``mu_k P``."""
+        return prec_chol.astype(dtype), (means @ prec_chol).astype(dtype)
 
     def sq_mahalanobis(self, X1, prepared, work=None):
-        """``|x P|^2 - 2 (x P) . (mu_k P) + |mu_k P|^2``: two small GEMMs."""
-        prec_chol, minus_two_offset_t, offset_sq = prepared
+        """``|x P - mu_k P|^2``: one GEMM, then differences (as sklearn)."""
+        prec_chol, offsets = prepared
         y = X1[:, :-1] @ prec_chol
-        q = y @ minus_two_offset_t
-        q += np.einsum("md,md->m", y, y)[:, None]
-        q += offset_sq
-        return q
+        shape = (X1.shape[0], offsets.shape[0], offsets.shape[1])
+        diff = np.empty(shape, dtype=X1.dtype) if work is None else work.get("y", shape)
+        np.subtract(y[:, None, :], offsets[None, :, :], out=diff)
+        return np.einsum("mkd,mkd->mk", diff, diff)
 
     def statistics(self, X1, resp, centres, work=None):
         """``resp^T [x, 1]`` and ``sum_n rho_n [x, 1][x, 1]^T`` (rho = sum_k r)."""

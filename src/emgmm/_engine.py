@@ -442,10 +442,11 @@ class Engine:
         unless the data lie far from the origin relative to their spread,
         where that formula loses precision and the centred one is used.
         """
-        if self.model.expanded_init and not self.far_from_origin:
-            return self._expanded_parameters_from_resp(resp)
-        n_components = resp.shape[1]
-        zero = np.zeros((n_components, self.n_features))
-        nk_raw, sx = self.stats_from_resp(resp, zero)[:2]
-        centres = sx / np.where(nk_raw > 0, nk_raw, 1.0)[:, None]
-        return self.m_step(self.stats_from_resp(resp, centres), centres)
+        with self.blas_guard():  # same bytes whatever the BLAS threads
+            if self.model.expanded_init and not self.far_from_origin:
+                return self._expanded_parameters_from_resp(resp)
+            n_components = resp.shape[1]
+            zero = np.zeros((n_components, self.n_features))
+            nk_raw, sx = self.stats_from_resp(resp, zero)[:2]
+            centres = sx / np.where(nk_raw > 0, nk_raw, 1.0)[:, None]
+            return self.m_step(self.stats_from_resp(resp, centres), centres)

@@ -26,9 +26,14 @@ INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 HISTORY_OPTIONS = ("none", "means", "covariances")
 
 
-def invalid(name, expected, got, fix):
-    """The one-line message of a bad value: parameter, expectation, value, fix."""
-    return f"{name} must be {expected}, got {got!r}; {fix}"
+def invalid(name, expected, got, fix, *, described=False):
+    """The one-line message of a bad value: parameter, expectation, value, fix.
+
+    ``got`` is shown with ``repr`` unless ``described`` (a description such as
+    ``"shape (3,)"`` rather than the value itself).
+    """
+    shown = got if described else repr(got)
+    return f"{name} must be {expected}, got {shown}; {fix}"
 
 
 def check_init_weights(weights, n_components):
@@ -87,8 +92,9 @@ def check_sample_weight(sample_weight, n_samples):
             invalid(
                 "sample_weight",
                 "an array of numbers",
-                type(sample_weight).__name__,
+                f"a {type(sample_weight).__name__} of non-numbers",
                 "pass one non-negative number per row of X",
+                described=True,
             )
         ) from None
     if w.ndim != 1 or w.shape[0] != n_samples:
@@ -98,6 +104,7 @@ def check_sample_weight(sample_weight, n_samples):
                 f"of shape ({n_samples},), one weight per row of X",
                 f"shape {w.shape}",
                 "pass one weight per row",
+                described=True,
             )
         )
     bad = ~np.isfinite(w)
@@ -109,6 +116,7 @@ def check_sample_weight(sample_weight, n_samples):
                 "finite (no NaN or inf)",
                 f"{w[i]} at row {i} ({int(bad.sum())} such rows)",
                 "drop or fix those rows",
+                described=True,
             )
         )
     if np.any(w < 0):
@@ -119,6 +127,7 @@ def check_sample_weight(sample_weight, n_samples):
                 ">= 0",
                 f"{w[i]} at row {i} ({int((w < 0).sum())} negative)",
                 "use 0 to leave a row out",
+                described=True,
             )
         )
     if not np.any(w > 0):
@@ -128,6 +137,7 @@ def check_sample_weight(sample_weight, n_samples):
                 "positive for at least one row",
                 "all zeros",
                 "give some rows a positive weight",
+                described=True,
             )
         )
     return w
