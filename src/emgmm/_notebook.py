@@ -19,8 +19,10 @@ from ._engine import Engine, blas_threads
 from ._errors import InputError, SingularCovarianceError
 from ._validation import COVARIANCE_TYPES, INIT_METHODS, invalid
 
-__all__ = ["GaussianMixtureEM"]
+__all__ = ["DEFAULT_RANDOM_STATE", "GaussianMixtureEM"]
 
+#: the seed used when no ``random_state`` is given (reproducible by default)
+DEFAULT_RANDOM_STATE = 0
 _FIX = "increase reg_covar, use fewer components, or pass allow_singular=True"
 
 
@@ -110,7 +112,12 @@ class GaussianMixtureEM:
     init : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
         Initialisation, exactly as scikit-learn's ``init_params``.
     random_state : int, RandomState instance or None, default=None
-        Seed of the initialisation.
+        Seed of the initialisation.  ``None`` uses the fixed seed
+        ``DEFAULT_RANDOM_STATE = 0``, so that the notebook's call (which
+        passes none) prints the same numbers on every run; pass a
+        ``RandomState`` instance for fresh randomness.  (scikit-learn's
+        ``GaussianMixture`` and :class:`emgmm.GaussianMixture` keep
+        scikit-learn's meaning: ``None`` is fresh randomness.)
     reg_covar : float, default=0.0
         Added to the covariance diagonals in every M-step (the notebook adds
         nothing; scikit-learn's default is 1e-6).
@@ -249,7 +256,7 @@ class GaussianMixtureEM:
         X = np.asarray(X, dtype=np.float64)
         n_samples = X.shape[0]
         self._check_params(n_samples)
-        seed = self.random_state
+        seed = DEFAULT_RANDOM_STATE if self.random_state is None else self.random_state
         engine = Engine(
             X,
             self._model(),
