@@ -133,8 +133,7 @@ def full_weighted_log_prob(
     """``log w_k + log N(x_i | k)`` for all rows (each row independent)."""
     with _numba_thread_limit(n_threads):
         return _full_weighted_log_prob(
-            X,
-            *_as_f64(shift, log_weights, means, prec_chol, log_const),
+            X, *_as_f64(shift, log_weights, means, prec_chol, log_const),
             n_blocks_for(X.shape[0]),
         )
 
