@@ -29,19 +29,17 @@ def _cholesky_lower(a):
         if not s > 0:
             raise np.linalg.LinAlgError("not positive definite")
         L[j, j] = np.sqrt(s)
-        for i in range(j + 1, d):
-            L[i, j] = (a[i, j] - np.dot(L[i, :j], L[j, :j])) / L[j, j]
+        L[j + 1 :, j] = (a[j + 1 :, j] - L[j + 1 :, :j] @ L[j, :j]) / L[j, j]
     return L
 
 
 def _inv_lower(L):
-    """Inverse of a lower-triangular matrix (forward substitution)."""
+    """Inverse of a lower-triangular matrix (forward substitution by rows)."""
     d = L.shape[0]
     inv = np.zeros_like(L)
-    for j in range(d):
-        inv[j, j] = 1 / L[j, j]
-        for i in range(j + 1, d):
-            inv[i, j] = -np.dot(L[i, j:i], inv[j:i, j]) / L[i, i]
+    for i in range(d):
+        inv[i, i] = 1 / L[i, i]
+        inv[i, :i] = -(L[i, :i] @ inv[:i, :i]) / L[i, i]
     return inv
 
 

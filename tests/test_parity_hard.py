@@ -116,10 +116,13 @@ def _one_thread():
 # data
 
 
-def tight_clusters(d, std, n=600, k=3, seed=0, offset=0.0, return_centres=False):
-    """``k`` clusters of ``std`` spread, centres uniform in +-10 (+ offset)."""
+def tight_clusters(d, std, n=600, k=3, seed=0, return_centres=False):
+    """``k`` clusters of ``std`` spread, centres uniform in +-10.
+
+    Far from the origin relative to their spread: |mu|^2 / std^2 ~ 1e6..1e8.
+    """
     rng = np.random.default_rng(seed)
-    centres = rng.uniform(-10, 10, size=(k, d)) + offset
+    centres = rng.uniform(-10, 10, size=(k, d))
     labels = rng.integers(0, k, n)
     X = centres[labels] + std * rng.standard_normal((n, d))
     return (X, centres) if return_centres else X

@@ -59,18 +59,38 @@ DESELECTED = {
 }
 
 
+def _is_fixture(obj):
+    # pytest >= 8.4 wraps fixtures in FixtureFunctionDefinition; older
+    # versions mark the function
+    return type(obj).__name__ == "FixtureFunctionDefinition" or hasattr(
+        obj, "_pytestfixturefunction"
+    )
+
+
 def _suite_tests():
+    """The suite's test functions and ``Test*`` classes, minus DESELECTED."""
     if _suite is None:
         return {}
     return {
-        name: func
-        for name, func in vars(_suite).items()
-        if name.startswith("test_") and callable(func) and name not in DESELECTED
+        name: obj
+        for name, obj in vars(_suite).items()
+        if (name.startswith("test_") and callable(obj))
+        or (name.startswith("Test") and isinstance(obj, type))
+        if name not in DESELECTED
     }
 
 
-# scikit-learn's test functions, collected as if defined here (their globals
-# stay scikit-learn's module, which the autouse fixture below patches)
+def _suite_fixtures():
+    """Fixtures the suite module defines itself (none in 1.8/1.9)."""
+    if _suite is None:
+        return {}
+    return {name: obj for name, obj in vars(_suite).items() if _is_fixture(obj)}
+
+
+# scikit-learn's tests (and any module-level fixtures), collected as if
+# defined here; their globals stay scikit-learn's module, which the autouse
+# fixture below patches
+globals().update(_suite_fixtures())
 globals().update(_suite_tests())
 
 
@@ -86,6 +106,20 @@ def test_suite_is_importable_and_deselection_is_current():
     assert set(DESELECTED) <= names, sorted(set(DESELECTED) - names)
     # the public-API part is the bulk of the file (39 functions in 1.9.1)
     assert len(_suite_tests()) >= 30
+
+
+def test_suite_runs_on_emgmm(monkeypatch):
+    """The suite's tests fit emgmm, never scikit-learn's estimator."""
+    from sklearn.mixture._base import BaseMixture
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("scikit-learn's GaussianMixture ran in the suite")
+
+    monkeypatch.setattr(BaseMixture, "fit_predict", refuse)
+    assert _suite.GaussianMixture is emgmm.GaussianMixture
+    assert not issubclass(emgmm.GaussianMixture, BaseMixture)
+    _suite.test_gaussian_mixture_fit_predict_n_init()
+    _suite.test_score_samples()
 
 
 @pytest.fixture(autouse=True)
