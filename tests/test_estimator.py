@@ -113,8 +113,12 @@ def test_deterministic_bytes(n_features, covariance_type):
     for threads in (1, 2, 1):
         with threadpool_limits(threads):
             gm = GaussianMixture(
-                4, covariance_type=covariance_type, random_state=0, max_iter=20,
-                tol=0, chunk_size=1000,
+                4,
+                covariance_type=covariance_type,
+                random_state=0,
+                max_iter=20,
+                tol=0,
+                chunk_size=1000,
             )
             with pytest.warns(Warning):
                 gm.fit(X)
@@ -126,7 +130,7 @@ def test_failed_start_is_skipped_with_warning(monkeypatch):
     X, y = make_blobs(120, centers=2, random_state=0)
     calls = []
 
-    def fake_initial_resp(self, X, random_state):
+    def fake_initial_resp(X, n_components, init_params, random_state, weights):
         resp = np.zeros((len(X), 2))
         if not calls:  # first start: component 1 owns no point at all
             resp[:, 0] = 1
@@ -135,7 +139,7 @@ def test_failed_start_is_skipped_with_warning(monkeypatch):
         calls.append(1)
         return resp
 
-    monkeypatch.setattr(GaussianMixture, "_initial_resp", fake_initial_resp)
+    monkeypatch.setattr("emgmm._gaussian_mixture.initial_resp", fake_initial_resp)
     gm = GaussianMixture(2, reg_covar=0.0, n_init=3, random_state=0)
     with pytest.warns(UserWarning, match="Initialization 0 of 3 failed"):
         gm.fit(X)
@@ -159,11 +163,11 @@ def test_all_starts_failing_raises_one_line():
 def test_threads_follow_threadpoolctl_limit():
     import numba
 
-    from emgmm._gaussian_mixture import _blas_threads
+    from emgmm._engine import blas_threads
 
     before = numba.get_num_threads()
     with threadpool_limits(1):
-        assert _blas_threads() == 1
+        assert blas_threads() == 1
         X, _ = make_blobs(5000, n_features=2, centers=2, random_state=0)
         GaussianMixture(2, random_state=0).fit(X)
     assert numba.get_num_threads() == before  # restored after the kernel

@@ -28,8 +28,12 @@ def _reference(X, K, n, tol, reg, seed, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return GaussianMixture(
-            n_components=K, max_iter=n, tol=tol or 0, reg_covar=reg,
-            random_state=seed, **kw,
+            n_components=K,
+            max_iter=n,
+            tol=tol or 0,
+            reg_covar=reg,
+            random_state=seed,
+            **kw,
         ).fit(X)
 
 
@@ -119,7 +123,11 @@ def test_tol_stops_early_and_num_iterations_kept():
 def test_inits_and_covariance_types(init, covariance_type):
     X, _ = make_blobs(200, n_features=3, centers=3, random_state=4)
     res = GaussianMixtureEM(
-        3, num_iterations=8, init=init, random_state=1, reg_covar=1e-6,
+        3,
+        num_iterations=8,
+        init=init,
+        random_state=1,
+        reg_covar=1e-6,
         covariance_type=covariance_type,
     ).fit(X)
     ref = _reference(
@@ -144,3 +152,59 @@ def test_invalid_settings(kwargs, match):
     X = np.random.default_rng(0).normal(size=(30, 2))
     with pytest.raises(InputError, match=match):
         GaussianMixtureEM(**kwargs).fit_fast(X)
+
+
+def test_default_random_state_is_fixed(X2d):
+    """No random_state: the same numbers whatever numpy's global RNG holds."""
+    results = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)  # noqa: NPY002 - what None used to draw from
+        results.append(GaussianMixtureEM(K=4, num_iterations=20).fit_fast(X2d))
+    for key in ("means", "cov", "gamma"):
+        np.testing.assert_array_equal(results[0][key], results[1][key])
+    assert results[0]["log_likelihood"] == results[1]["log_likelihood"]
+    fixed = GaussianMixtureEM(K=4, num_iterations=20, random_state=0).fit_fast(X2d)
+    np.testing.assert_array_equal(results[0]["means"], fixed["means"])
+
+
+def test_gaussian_mixture_keeps_sklearn_none_semantics(X2d):
+    """GaussianMixture(random_state=None) draws fresh randomness, as sklearn."""
+    means = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)  # noqa: NPY002
+        gm = GaussianMixture(4, init_params="random", max_iter=0).fit(X2d)
+        means.append(gm.means_)
+    assert not np.array_equal(means[0], means[1])
+
+
+def _run_notebook_file(X_umap, workdir, global_seed):
+    import io
+    import os
+    import runpy
+    from contextlib import redirect_stdout
+    from pathlib import Path
+
+    notebook = Path(__file__).parent / "notebook" / "06_em_algorithm_fit_gmm.py"
+    (workdir / "Media" / "viz" / "06").mkdir(parents=True, exist_ok=True)
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        np.random.seed(global_seed)  # noqa: NPY002
+        out = io.StringIO()
+        with redirect_stdout(out):
+            runpy.run_path(str(notebook), init_globals={"X_umap": X_umap})
+    finally:
+        os.chdir(cwd)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    return out.getvalue()
+
+
+def test_notebook_file_prints_the_same_text_twice(X2d, tmp_path, monkeypatch):
+    """The notebook's cells, run twice unchanged, print the same text."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    first = _run_notebook_file(X2d, tmp_path, global_seed=1)
+    second = _run_notebook_file(X2d, tmp_path, global_seed=2)
+    assert "Adjusted Rand Index" in first
+    assert first == second

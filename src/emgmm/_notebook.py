@@ -12,24 +12,17 @@ numbers are identical to it and hence to scikit-learn.
 """
 
 import numpy as np
-from sklearn.utils import check_array, check_random_state
 
+from ._covariance import LOG_2PI, Full
+from ._em import initial_resp, run_em
+from ._engine import Engine, blas_threads
 from ._errors import InputError, SingularCovarianceError
-from ._gaussian_mixture import (
-    _LOG_2PI,
-    COVARIANCE_TYPES,
-    _blas_threads,
-    _chunks,
-    _compute_precision_cholesky,
-    _Engine,
-    _initial_resp,
-    _log_resp_rows,
-    _Params,
-)
+from ._validation import COVARIANCE_TYPES, INIT_METHODS, invalid
 
-__all__ = ["GaussianMixtureEM"]
+__all__ = ["DEFAULT_RANDOM_STATE", "GaussianMixtureEM"]
 
-_INITS = ("kmeans", "k-means++", "random", "random_from_data")
+#: the seed used when no ``random_state`` is given (reproducible by default)
+DEFAULT_RANDOM_STATE = 0
 _FIX = "increase reg_covar, use fewer components, or pass allow_singular=True"
 
 
@@ -48,9 +41,52 @@ def _psd_factor(covariance):
     factor = u * np.sqrt(s_pinv)
     rank = int(keep.sum())
     log_pdet = float(np.sum(np.log(s[keep])))
-    log_const = -0.5 * (rank * _LOG_2PI + log_pdet)
+    log_const = -0.5 * (rank * LOG_2PI + log_pdet)
     null_basis = u[:, ~keep]
-    return factor, log_const, null_basis, 1e3 * eps, float(s[0])
+    return factor, log_const, null_basis, 1e3 * eps
+
+
+class PseudoInverseFull(Full):
+    """'full' covariances that may be singular (``allow_singular=True``).
+
+    Like ``scipy.stats.multivariate_normal(allow_singular=True)``: a
+    component whose covariance has no Cholesky factor gets the pseudo-inverse
+    and pseudo-determinant of an eigendecomposition with scipy's cutoff, and
+    points off its support get density 0.  The null spaces travel as the
+    parameters' ``aux``; while it is None (no singular component) the pass is
+    the standard one.
+    """
+
+    def precision_factors(self, covariances, means, iteration=-1):
+        n_components, n_features, _ = covariances.shape
+        prec = np.empty_like(covariances)
+        log_const = np.empty(n_components)
+        null_space = []
+        for k, cov in enumerate(covariances):
+            factor, const, null_basis, tol = _psd_factor(cov)
+            if null_basis.shape[1] == 0:
+                try:
+                    prec[k] = self.precision_cholesky(cov[None])[0]
+                    log_const[k] = self.log_const(prec[k : k + 1], 1, n_features)[0]
+                    continue
+                except SingularCovarianceError:
+                    pass
+            prec[k] = factor
+            log_const[k] = const
+            null_space.append((k, null_basis, tol))
+        return prec, log_const, null_space or None
+
+    def prepare_params(self, params, dtype):
+        means = params.means.astype(dtype)
+        return super().prepare_params(params, dtype), params.aux, means
+
+    def sq_mahalanobis(self, X1, prepared, work=None):
+        inner, null_space, means = prepared
+        q = super().sq_mahalanobis(X1, inner, work)
+        for k, basis, tol in null_space or ():
+            residual = np.linalg.norm((X1[:, :-1] - means[k]) @ basis, axis=1)
+            q[residual >= tol, k] = np.inf
+        return q
 
 
 class GaussianMixtureEM:
@@ -76,7 +112,12 @@ class GaussianMixtureEM:
     init : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
         Initialisation, exactly as scikit-learn's ``init_params``.
     random_state : int, RandomState instance or None, default=None
-        Seed of the initialisation.
+        Seed of the initialisation.  ``None`` uses the fixed seed
+        ``DEFAULT_RANDOM_STATE = 0``, so that the notebook's call (which
+        passes none) prints the same numbers on every run; pass a
+        ``RandomState`` instance for fresh randomness.  (scikit-learn's
+        ``GaussianMixture`` and :class:`emgmm.GaussianMixture` keep
+        scikit-learn's meaning: ``None`` is fresh randomness.)
     reg_covar : float, default=0.0
         Added to the covariance diagonals in every M-step (the notebook adds
         nothing; scikit-learn's default is 1e-6).
@@ -136,7 +177,7 @@ class GaussianMixtureEM:
     # ------------------------------------------------------------------
     def _check_params(self, n_samples):
         def bad(name, expected, got, fix):
-            raise InputError(f"{name} must be {expected}, got {got!r}; {fix}")
+            raise InputError(invalid(name, expected, got, fix))
 
         if not isinstance(self.K, int | np.integer) or self.K < 1:
             bad("K", "an integer >= 1", self.K, "pass the number of components")
@@ -150,72 +191,31 @@ class GaussianMixtureEM:
             isinstance(self.tol, float | int) and self.tol >= 0
         ):
             bad("tol", "None or a float >= 0", self.tol, "use None or 1e-3")
-        if self.init not in _INITS:
-            bad("init", f"one of {_INITS}", self.init, "use 'kmeans'")
+        if self.init not in INIT_METHODS:
+            bad("init", f"one of {INIT_METHODS}", self.init, "use 'kmeans'")
         if not isinstance(self.reg_covar, float | int) or self.reg_covar < 0:
             bad("reg_covar", "a float >= 0", self.reg_covar, "use 0.0 or 1e-6")
         if self.covariance_type not in COVARIANCE_TYPES:
-            bad("covariance_type", f"one of {COVARIANCE_TYPES}",
-                self.covariance_type, "use 'full'")
-        if self.allow_singular and self.covariance_type != "full":
-            bad("covariance_type", "'full' when allow_singular=True",
-                self.covariance_type, "use covariance_type='full'")
-
-    def _precision(self, covariances, iteration):
-        """Cholesky precisions, or scipy's pseudo-inverse when allowed."""
-        cov_type = self.covariance_type
-        if self.allow_singular:
-            return self._psd_precision(covariances)
-        try:
-            return _compute_precision_cholesky(covariances, cov_type, iteration), None
-        except SingularCovarianceError as err:
-            where = (
-                "the initialisation" if iteration < 0 else f"iteration {iteration - 1}"
+            bad(
+                "covariance_type",
+                f"one of {COVARIANCE_TYPES}",
+                self.covariance_type,
+                "use 'full'",
             )
-            raise SingularCovarianceError(
-                f"component {err.component} has a singular covariance at {where} "
-                f"(smallest eigenvalue {err.min_eigenvalue:.3g}): {_FIX}",
-                component=err.component,
-                iteration=iteration - 1 if iteration >= 0 else -1,
-                min_eigenvalue=err.min_eigenvalue,
-            ) from None
+        if self.allow_singular and self.covariance_type != "full":
+            bad(
+                "covariance_type",
+                "'full' when allow_singular=True",
+                self.covariance_type,
+                "use covariance_type='full'",
+            )
 
-    def _psd_precision(self, covariances):
-        n_components, n_features, _ = covariances.shape
-        prec = np.empty_like(covariances)
-        log_const = np.empty(n_components)
-        null_space = []
-        for k, cov in enumerate(covariances):
-            factor, const, null_basis, tol, min_eig = _psd_factor(cov)
-            if null_basis.shape[1] == 0:
-                try:
-                    prec[k] = _compute_precision_cholesky(cov[None], "full")[0]
-                    log_const[k] = -0.5 * n_features * _LOG_2PI + np.sum(
-                        np.log(np.diag(prec[k]))
-                    )
-                    continue
-                except SingularCovarianceError:
-                    pass
-            prec[k] = factor
-            log_const[k] = const
-            null_space.append((k, null_basis, tol))
-        return prec, (log_const, null_space or None)
+    def _model(self):
+        if self.allow_singular:
+            return PseudoInverseFull()
+        from ._covariance import MODELS
 
-    def _make_params(self, weights, means, covariances, iteration):
-        prec, extra = self._precision(covariances, iteration)
-        params = _Params(
-            weights,
-            means,
-            covariances,
-            np.eye(means.shape[1])[None].repeat(len(weights), 0)
-            if extra is not None
-            else prec,
-            self.covariance_type,
-        )
-        if extra is not None:
-            params.prec_chol = prec
-            params.log_const, params.null_space = extra
-        return params
+        return MODELS[self.covariance_type]
 
     # ------------------------------------------------------------------
     def fit_fast(self, X):
@@ -246,6 +246,8 @@ class GaussianMixtureEM:
         InputError
             For invalid settings or data.
         """
+        from sklearn.utils import check_array, check_random_state
+
         try:
             X = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         except ValueError as err:
@@ -254,52 +256,46 @@ class GaussianMixtureEM:
         X = np.asarray(X, dtype=np.float64)
         n_samples = X.shape[0]
         self._check_params(n_samples)
-        random_state = check_random_state(self.random_state)
-        engine = _Engine(
-            X, self.covariance_type, float(self.reg_covar), None, np.float64,
-            _blas_threads(),
+        seed = DEFAULT_RANDOM_STATE if self.random_state is None else self.random_state
+        engine = Engine(
+            X,
+            self._model(),
+            float(self.reg_covar),
+            None,
+            np.float64,
+            blas_threads(),
         )
-        resp = _initial_resp(X, self.K, self.init, random_state)
-        nk, means, covariances = engine.parameters_from_resp(resp)
-        del resp
-        params = self._make_params(nk / n_samples, means, covariances, -1)
+        pis_dict = {}
+        log_likelihood = []
+
+        def on_iteration(n_iter, params, total, change):
+            if n_iter > 1:
+                log_likelihood.append(total)
+            pis_dict[f"Iteration_{n_iter - 1}"] = params.weights.copy()[None, :]
 
         try:
-            with engine.blas_guard():
-                return self._iterate(X, engine, params)
+            resp = initial_resp(X, self.K, self.init, check_random_state(seed))
+            nk, means, covariances = engine.parameters_from_resp(resp)
+            del resp
+            params = engine.make_params(nk / n_samples, means, covariances, -1)
+            pis_dict["Initial"] = params.weights.copy()[None, :]
+            result = run_em(
+                engine,
+                params,
+                max_iter=self.num_iterations,
+                tol=self.tol,
+                on_iteration=on_iteration,
+            )
+            gamma = np.empty((n_samples, self.K))
+            log_likelihood.append(engine.log_resp_pass(result.params, gamma))
+        except SingularCovarianceError as err:
+            raise self._singular(err) from None
         finally:
             engine.close()
 
-    def _iterate(self, X, engine, params):
-        n_samples = X.shape[0]
-        tol = self.tol
-        pis_dict = {"Initial": params.weights.copy()[None, :]}
-        log_likelihood = []
-        lower_bound = -np.inf
-        converged = False
-        n_iter = 0
-        for n_iter in range(1, self.num_iterations + 1):
-            prev_lower_bound = lower_bound
-            total, stats = engine.e_step_stats(params)
-            if n_iter > 1:
-                log_likelihood.append(total)
-            lower_bound = total / n_samples
-            nk, means, covariances = engine.m_step(stats, params.means)
-            params = self._make_params(nk / nk.sum(), means, covariances, n_iter)
-            pis_dict[f"Iteration_{n_iter - 1}"] = params.weights.copy()[None, :]
-            if tol is not None and abs(lower_bound - prev_lower_bound) < tol:
-                converged = True
-                break
-
-        gamma = np.empty((n_samples, self.K))
-        total = 0.0
-        for sl in _chunks(n_samples, engine.chunk_rows(self.K)):
-            lse, gamma[sl] = _log_resp_rows(engine.weighted_log_prob(params, sl))
-            total += float(lse.sum())
-        log_likelihood.append(total)
-
-        self.n_iter_ = n_iter
-        self.converged_ = converged
+        params = result.params
+        self.n_iter_ = result.n_iter
+        self.converged_ = result.converged
         self.weights_ = params.weights
         self.means_ = params.means + engine.shift
         self.covariances_ = params.covariances
@@ -310,9 +306,22 @@ class GaussianMixtureEM:
             "cov": self.covariances_.copy(),
             "gamma": gamma,
             "log_likelihood": log_likelihood,
-            "n_iter": n_iter,
-            "converged": converged,
+            "n_iter": result.n_iter,
+            "converged": result.converged,
         }
+
+    @staticmethod
+    def _singular(err):
+        """The notebook's message: iterations counted from 0, and the fix."""
+        iteration = err.iteration - 1 if err.iteration >= 0 else -1
+        where = "the initialisation" if iteration < 0 else f"iteration {iteration}"
+        return SingularCovarianceError(
+            f"component {err.component} has a singular covariance at {where} "
+            f"(smallest eigenvalue {err.min_eigenvalue:.3g}): {_FIX}",
+            component=err.component,
+            iteration=iteration,
+            min_eigenvalue=err.min_eigenvalue,
+        )
 
     fit = fit_fast
 

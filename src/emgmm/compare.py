@@ -14,6 +14,8 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 from sklearn.metrics import adjusted_rand_score, confusion_matrix
 
+from ._covariance import MODELS
+
 __all__ = [
     "adjusted_rand",
     "greedy_is_one_to_one",
@@ -50,9 +52,10 @@ def match_components(ours, theirs, covariance_type="full"):
     dist = cdist(ours["means"], theirs["means"])
     rows, cols = linear_sum_assignment(dist)
     greedy = dist.argmin(axis=1)
-    k = len(ours["weights"])
-    cov_a = _per_component(ours["covariances"], covariance_type, k)
-    cov_b = _per_component(theirs["covariances"], covariance_type, k)
+    k, d = np.shape(ours["means"])
+    model = MODELS[covariance_type]
+    cov_a = model.per_component(ours["covariances"], k, d)
+    cov_b = model.per_component(theirs["covariances"], k, d)
     table = pd.DataFrame(
         {
             "component": rows,
@@ -78,14 +81,6 @@ def greedy_is_one_to_one(table):
     return bool(len(np.unique(greedy)) == len(greedy))
 
 
-def _per_component(cov, covariance_type, n_components):
-    """Covariances as one array per component (tied: the shared one each time)."""
-    cov = np.asarray(cov)
-    if covariance_type == "tied":
-        return np.broadcast_to(cov, (n_components, *cov.shape))
-    return cov
-
-
 def relabel(labels, table):
     """Map our labels onto the partner component's index from ``match_components``."""
     mapping = np.empty(len(table), dtype=int)
@@ -109,14 +104,7 @@ def pairwise_ari(labelings):
 
 def n_parameters(covariance_type, n_components, n_features):
     """Number of free parameters of a Gaussian mixture (as scikit-learn counts)."""
-    k, d = n_components, n_features
-    cov = {
-        "full": k * d * (d + 1) / 2,
-        "diag": k * d,
-        "tied": d * (d + 1) / 2,
-        "spherical": k,
-    }[covariance_type]
-    return int(cov + k * d + k - 1)
+    return MODELS[covariance_type].n_parameters(n_components, n_features)
 
 
 def information_criteria(log_likelihood, n_params, resp):

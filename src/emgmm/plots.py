@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
 
+from ._covariance import MODELS  # noqa: E402
 from .io import atomic_path  # noqa: E402
 
 __all__ = [
@@ -113,16 +114,6 @@ def plot_labelings(Y, panels, title="Clustering results on the UMAP projection")
     return fig
 
 
-def _full_covariances(cov, covariance_type, n_components, n_features):
-    if covariance_type == "full":
-        return cov
-    if covariance_type == "tied":
-        return np.repeat(cov[None], n_components, axis=0)
-    if covariance_type == "diag":
-        return np.stack([np.diag(c) for c in cov])
-    return np.stack([np.eye(n_features) * c for c in cov])
-
-
 def _ellipse(ax, mean, cov, n_std, **kwargs):
     vals, vecs = np.linalg.eigh(cov[:2, :2])
     angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
@@ -140,8 +131,8 @@ def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
     styles = [("C0", "-"), ("C3", "--"), ("C2", ":")]
     for (name, fit), (color, ls) in zip(fits.items(), styles, strict=False):
         means = np.asarray(fit["means"])
-        covs = _full_covariances(
-            np.asarray(fit["covariances"]), covariance_type, *means.shape
+        covs = MODELS[covariance_type].per_component(
+            np.asarray(fit["covariances"]), *means.shape
         )
         for k, (m, c) in enumerate(zip(means, covs, strict=True)):
             _ellipse(

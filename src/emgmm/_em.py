@@ -1,0 +1,109 @@
+"""The EM loop and the initial responsibilities, shared by both front-ends.
+
+:func:`run_em` is the one EM loop of emgmm: :class:`emgmm.GaussianMixture`
+and the notebook's :class:`emgmm.GaussianMixtureEM` both call it and differ
+only in what they do in ``on_iteration`` (history, verbose messages, the
+notebook's ``pis_dict``).  It replays scikit-learn's ``BaseMixture.fit_predict``
+(``sklearn/mixture/_base.py``): an E-step gives the lower bound (the weighted
+mean of ``log p(x_i)``) of the current parameters, then the M-step; stop when
+the bound changed by less than ``tol``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["EMResult", "initial_resp", "run_em"]
+
+
+@dataclass
+class EMResult:
+    """Outcome of one start of EM."""
+
+    params: object
+    n_iter: int
+    lower_bound: float
+    lower_bounds: list = field(default_factory=list)
+    converged: bool = False
+
+
+def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.inf):
+    """EM iterations of one start, with sklearn's stopping rule.
+
+    Parameters
+    ----------
+    engine : emgmm._engine.Engine
+        Data, weights and the covariance model.
+    params : emgmm._engine.Params
+        Starting parameters.
+    max_iter : int
+        Maximum number of iterations (0 returns ``params`` unchanged).
+    tol : float or None
+        Stop when the lower bound changes by less than ``tol``; None runs all
+        ``max_iter`` iterations.
+    on_iteration : callable, default=None
+        Called after each M-step as ``on_iteration(n_iter, params, total,
+        change)``: ``params`` the new parameters, ``total`` the (weighted) sum
+        of ``log p(x_i)`` under the previous ones and ``change`` the change of
+        the lower bound.
+    lower_bound : float, default=-inf
+        Lower bound of ``params`` (a warm start passes the previous one).
+
+    Returns
+    -------
+    EMResult
+    """
+    result = EMResult(params, 0, lower_bound)
+    with engine.blas_guard():
+        for n_iter in range(1, max_iter + 1):
+            previous = result.lower_bound
+            total, stats = engine.e_step_stats(result.params)
+            result.params = engine.next_params(stats, result.params, n_iter)
+            result.lower_bound = total / engine.total_weight
+            result.lower_bounds.append(result.lower_bound)
+            result.n_iter = n_iter
+            change = result.lower_bound - previous
+            if on_iteration is not None:
+                on_iteration(n_iter, result.params, total, change)
+            if tol is not None and abs(change) < tol:
+                result.converged = True
+                break
+    return result
+
+
+def initial_resp(X, n_components, init_params, random_state, sample_weight=None):
+    """Initial responsibilities exactly as sklearn's ``_initialize_parameters``.
+
+    ``random_state`` (a ``RandomState``) is consumed in the same order, so the
+    whole sequence of starts replays scikit-learn's.  With ``sample_weight``,
+    'kmeans' and 'k-means++' pass the weights to scikit-learn's k-means and
+    'random_from_data' draws rows with probability proportional to their
+    weight (rows of weight 0 are never drawn).
+    """
+    from sklearn import cluster
+    from sklearn.cluster import kmeans_plusplus
+
+    n_samples = X.shape[0]
+    resp = np.zeros((n_samples, n_components), dtype=X.dtype)
+    if init_params == "kmeans":
+        label = (
+            cluster.KMeans(n_clusters=n_components, n_init=1, random_state=random_state)
+            .fit(X, sample_weight=sample_weight)
+            .labels_
+        )
+        resp[np.arange(n_samples), label] = 1
+    elif init_params == "random":
+        resp = np.asarray(
+            random_state.uniform(size=(n_samples, n_components)), dtype=X.dtype
+        )
+        resp /= np.sum(resp, axis=1)[:, np.newaxis]
+    elif init_params == "random_from_data":
+        p = None if sample_weight is None else sample_weight / sample_weight.sum()
+        indices = random_state.choice(n_samples, size=n_components, replace=False, p=p)
+        resp[indices, np.arange(n_components)] = 1
+    else:  # "k-means++"
+        _, indices = kmeans_plusplus(
+            X, n_components, random_state=random_state, sample_weight=sample_weight
+        )
+        resp[indices, np.arange(n_components)] = 1
+    return resp
