@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_sweep_runs_every_job(sweep_run):
     _, proc = sweep_run
     counts = job_counts(proc.stderr)
     n_fits = 2 * 3 * 2 * 2
-    for rule in ("fit_em", "fit_sklearn", "match", "score", "plot_fit"):
+    for rule in ("fit_em", "fit_sklearn", "compare"):
         assert counts[rule] == n_fits, counts
     assert counts["load"] == counts["embed"] == 2
     assert counts["model_selection"] == counts["stability"] == 2
@@ -71,7 +72,7 @@ def test_fit_outputs_are_consistent(sweep_run):
             adjusted_rand(ours["labels"], y)
         )
         # The one-to-one matching is a permutation and its distances are right.
-        table = pd.read_csv(d / "matching.tsv", sep="\t")
+        table = io.load_table(d / "matching.tsv")
         assert sorted(table["sklearn_component"]) == list(range(k))
         for row in table.itertuples():
             dist = np.linalg.norm(
@@ -166,7 +167,7 @@ def test_changing_em_iterations_reruns_only_our_fits(sweep_run, tmp_path):
     counts = job_counts(snakemake(workdir, "--dry-run").stdout)
     assert not UPSTREAM & set(counts), counts
     assert "fit_sklearn" not in counts
-    assert counts["fit_em"] == counts["score"] == 24
+    assert counts["fit_em"] == counts["compare"] == 24
 
 
 def test_adding_a_seed_runs_only_new_fits(sweep_run, tmp_path):
@@ -182,7 +183,7 @@ def test_adding_a_seed_runs_only_new_fits(sweep_run, tmp_path):
     proc = snakemake(workdir)
     counts = job_counts(proc.stderr)
     new = 2 * 3 * 2
-    assert counts["fit_em"] == counts["fit_sklearn"] == counts["plot_fit"] == new
+    assert counts["fit_em"] == counts["fit_sklearn"] == counts["compare"] == new
     assert not UPSTREAM & set(counts), counts
     assert counts["model_selection"] == counts["stability"] == 2
     assert counts["summary"] == counts["manifest"] == 1
@@ -218,6 +219,61 @@ def test_report_has_every_figure_with_its_caption(sweep_run, tmp_path):
     assert html.count('"data_uri": "data:image/png;') >= len(expected)
     assert '"results/summary.tsv": {' in html
     assert "Mixing proportions of our EM fit (blobs, K=4, full covariances" in html
+
+
+def test_summary_does_not_wait_for_files_it_does_not_read(sweep_run, tmp_path):
+    """A newer matching.tsv (read by nobody downstream) reruns nothing."""
+    workdir = copy_run(sweep_run[0], tmp_path / "run")
+    tables = list((workdir / "results").rglob("matching.tsv"))
+    assert len(tables) == 2 * 3 * 2 * 2
+    for path in tables:
+        os.utime(path)  # now: newer than every output that could depend on it
+    proc = snakemake(workdir, "--dry-run")
+    assert job_counts(proc.stdout) == {}, proc.stdout[-3000:]
+
+
+def test_tables_round_trip_through_io(tmp_path):
+    """What io.save_table writes, io.load_table reads back unchanged."""
+    table = pd.DataFrame(
+        {
+            "dataset": ["NA", "None", "digits"],  # names pandas would read as NaN
+            "n_components": [2, 3, 4],
+            "bic": [1.0 / 3.0, np.nan, -2.5e-17],
+            "greedy_one_to_one": [True, False, True],
+            "explanation": ["identical", "", "n/a"],
+        }
+    )
+    path = tmp_path / "t.tsv"
+    io.save_table(path, table)
+    back = io.load_table(path)
+    expected = table.assign(explanation=["identical", np.nan, "n/a"])
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)
+
+
+def test_workflow_scripts_read_tables_only_through_io():
+    """Every table a script reads goes through io.load_table, the writer's twin."""
+    offenders = [
+        path.name
+        for path in (REPO / "workflow" / "scripts").glob("*.py")
+        if re.search(r"\bread_(csv|table)\(", path.read_text())
+    ]
+    assert not offenders
+
+
+def test_importing_emgmm_to_fit_loads_no_heavy_modules():
+    """`import emgmm; from emgmm.fitting import fit_mixture` stays light."""
+    code = (
+        "import sys, emgmm\n"
+        "from emgmm.fitting import fit_mixture\n"
+        "heavy = ('pandas', 'pyarrow', 'scipy.stats', 'matplotlib', 'umap',"
+        " 'sklearn', 'numba', 'narwhals', 'seaborn')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env()
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_lint_and_format():
