@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SWEEP_CONFIG
+from conftest import SWEEP_CONFIG, write_table
 from workflow_helpers import REPO, copy_run, env, job_counts, snakemake, write_config
 
 from emgmm import io
@@ -274,6 +274,23 @@ def test_importing_emgmm_to_fit_loads_no_heavy_modules():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_one_process_benchmark_does_the_same_work(sweep_run, tmp_path):
+    """bench.workflow's one-process run writes the pipeline's results."""
+    sys.path.insert(0, str(REPO))
+    from bench.workflow import one_process
+    from bench.workflow.__main__ import load_config
+
+    workdir = tmp_path / "one"
+    write_table(workdir / "data" / "table.csv")
+    write_config(workdir, SWEEP_CONFIG)
+    config = load_config(workdir / "config.yaml")
+    rules = {rule for rule, _ in one_process.run(config, workdir)}
+    assert rules >= {"load", "embed", "fit_em", "fit_sklearn", "compare", "summary"}
+    for name in ("summary.tsv", "blobs/model_selection.tsv", "table/stability.tsv"):
+        ours = (workdir / "results" / name).read_bytes()
+        assert ours == (sweep_run[0] / "results" / name).read_bytes(), name
 
 
 def test_lint_and_format():
