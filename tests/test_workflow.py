@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -291,6 +292,47 @@ def test_one_process_benchmark_does_the_same_work(sweep_run, tmp_path):
     for name in ("summary.tsv", "blobs/model_selection.tsv", "table/stability.tsv"):
         ours = (workdir / "results" / name).read_bytes()
         assert ours == (sweep_run[0] / "results" / name).read_bytes(), name
+
+
+FIT_SCRIPT_RUN = """
+import runpy, sys
+from types import SimpleNamespace as NS
+import numpy as np
+from emgmm import io
+io.save_npz("embedding.npz", embedding=np.random.default_rng(0).normal(size=(300, 2)))
+main = runpy.run_path(sys.argv[1])["main"]
+main(NS(
+    input=NS(embedding="embedding.npz"),
+    output=NS(fit="emgmm.npz", record="emgmm.json"),
+    params=NS(implementation="emgmm", settings={"max_iter": 5}),
+    wildcards=NS(dataset="d", k="3", covariance_type="full", seed="0"),
+    threads=1,
+))
+"""
+
+
+def test_fit_jobs_cache_emgmm_kernels_where_umap_caches_its_own(tmp_path):
+    """fit.py points numba at emgmm.embed's cache dir before numba loads."""
+    from emgmm.embed import default_numba_cache_dir
+
+    run_env = {**env(), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run_env.pop("NUMBA_CACHE_DIR", None)
+    script = REPO / "workflow" / "scripts" / "fit.py"
+    proc = subprocess.run(
+        [sys.executable, "-c", FIT_SCRIPT_RUN, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=run_env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    code = "from emgmm.embed import default_numba_cache_dir as d; print(d())"
+    umap_dir = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=run_env
+    ).stdout.strip()
+    assert umap_dir == str(tmp_path / "cache" / "emgmm" / "numba")
+    assert umap_dir != default_numba_cache_dir()  # the test's own, not the user's
+    assert list(Path(umap_dir).rglob("_em_numba.*.nbi"))
 
 
 def test_lint_and_format():
