@@ -335,6 +335,43 @@ def test_fit_jobs_cache_emgmm_kernels_where_umap_caches_its_own(tmp_path):
     assert list(Path(umap_dir).rglob("_em_numba.*.nbi"))
 
 
+def test_default_config_chooses_a_k_inside_its_range_on_digits():
+    """config.yaml keeps the notebook's K = 4 and BIC turns inside its K range."""
+    import yaml
+
+    from emgmm.config import validate_config
+    from emgmm.data import load_dataset
+    from emgmm.embed import umap_embed
+    from emgmm.fitting import fit_mixture
+    from emgmm.summarize import model_selection_table
+
+    config = validate_config(
+        yaml.safe_load((REPO / "config.yaml").read_text()),
+        REPO / "workflow/schemas/config.schema.yaml",
+    )
+    assert 4 in config["K"]
+    X, _, _ = load_dataset("digits", config["datasets"]["digits"])
+    Y, _ = umap_embed(X, **config["umap"])
+    records = [
+        fit_mixture(
+            Y,
+            implementation="emgmm",
+            n_components=k,
+            covariance_type=cov,
+            random_state=seed,
+            **config["mixture"],
+            **config["emgmm"],
+        ).record
+        for k in config["K"]
+        for cov in config["covariance_types"]
+        for seed in config["seeds"]
+    ]
+    criterion = config["model_selection"]["criterion"]
+    table = model_selection_table(records, criterion)
+    chosen = int(table.loc[table["chosen"], "n_components"].iloc[0])
+    assert min(config["K"]) < chosen < max(config["K"]), table
+
+
 def test_lint_and_format():
     cmds = [
         [*SNAKEMAKE_LINT],
