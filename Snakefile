@@ -1,6 +1,6 @@
 """emgmm: our EM against scikit-learn's GaussianMixture on UMAP embeddings.
 
-load -> embed -> fit_em / fit_sklearn -> match -> score -> figures -> summary
+load -> embed -> fit_em / fit_sklearn -> compare (match, score, figures) -> summary
 """
 
 # config.yaml, unless config files are given on the command line: then those

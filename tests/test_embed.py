@@ -168,3 +168,34 @@ def test_configure_threads_sets_env_before_numba_is_imported(tmp_path):
     assert not got["numba"] and not got["umap"]  # import stays lazy
     got = run(env | {"NUMBA_CACHE_DIR": str(tmp_path / "mine")})
     assert got["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")  # user's choice kept
+
+
+def test_small_data_neighbours_give_umaps_own_embedding(X, embedded, monkeypatch):
+    """Below 4096 rows emgmm computes umap's neighbours itself: same bytes out."""
+    Y, info = embedded
+    assert info["neighbours"] == "exact (emgmm)"
+    monkeypatch.setenv("EMGMM_UMAP_NEIGHBOURS", "umap")
+    Y_umap, info_umap = umap_embed(X, **FAST)
+    assert info_umap["neighbours"] == "umap"
+    assert Y.tobytes() == Y_umap.tobytes()
+
+
+def test_small_data_distances_are_umaps(X):
+    """The numba loop gives the distances umap gets from scikit-learn, exactly."""
+    from sklearn.metrics import pairwise_distances
+    from umap.distances import euclidean
+
+    from emgmm.embed import _exact_neighbours
+
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    dmat = pairwise_distances(X32, metric=euclidean)
+    indices, dists = _exact_neighbours(X32, 10)
+    order = np.argsort(dmat, axis=1, kind="mergesort")[:, :10]
+    np.testing.assert_array_equal(indices, order)
+    np.testing.assert_array_equal(dists, np.take_along_axis(dmat, order, axis=1))
+
+
+def test_subsample_and_other_metrics_keep_umaps_neighbour_search(subsampled, X):
+    assert subsampled[1]["neighbours"] == "umap"
+    _, info = umap_embed(X, metric="manhattan", **FAST)
+    assert info["neighbours"] == "umap"

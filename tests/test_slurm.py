@@ -33,8 +33,8 @@ SETUP = REPO / "tests" / "slurm" / "setup.sh"
 TEARDOWN = REPO / "tests" / "slurm" / "teardown.sh"
 # Rules that must have run as SLURM jobs, and those that run in Snakemake's
 # own process (localrules in workflow/rules/resources.smk).
-REMOTE_RULES = {"load", "embed", "fit_em", "fit_sklearn", "plot_fit", "stability"}
-LOCAL_RULES = {"match", "score", "summary", "manifest"}
+REMOTE_RULES = {"load", "embed", "fit_em", "fit_sklearn", "compare", "stability"}
+LOCAL_RULES = {"summary", "manifest"}
 # Outputs that hold wall times and the platform, not results.
 NOT_RESULTS = {"results/manifest.json", "results/timings.tsv"}
 

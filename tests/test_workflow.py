@@ -2,14 +2,16 @@
 
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SWEEP_CONFIG
+from conftest import SWEEP_CONFIG, write_table
 from workflow_helpers import REPO, copy_run, env, job_counts, snakemake, write_config
 
 from emgmm import io
@@ -39,7 +41,7 @@ def test_sweep_runs_every_job(sweep_run):
     _, proc = sweep_run
     counts = job_counts(proc.stderr)
     n_fits = 2 * 3 * 2 * 2
-    for rule in ("fit_em", "fit_sklearn", "match", "score", "plot_fit"):
+    for rule in ("fit_em", "fit_sklearn", "compare"):
         assert counts[rule] == n_fits, counts
     assert counts["load"] == counts["embed"] == 2
     assert counts["model_selection"] == counts["stability"] == 2
@@ -71,7 +73,7 @@ def test_fit_outputs_are_consistent(sweep_run):
             adjusted_rand(ours["labels"], y)
         )
         # The one-to-one matching is a permutation and its distances are right.
-        table = pd.read_csv(d / "matching.tsv", sep="\t")
+        table = io.load_table(d / "matching.tsv")
         assert sorted(table["sklearn_component"]) == list(range(k))
         for row in table.itertuples():
             dist = np.linalg.norm(
@@ -166,7 +168,7 @@ def test_changing_em_iterations_reruns_only_our_fits(sweep_run, tmp_path):
     counts = job_counts(snakemake(workdir, "--dry-run").stdout)
     assert not UPSTREAM & set(counts), counts
     assert "fit_sklearn" not in counts
-    assert counts["fit_em"] == counts["score"] == 24
+    assert counts["fit_em"] == counts["compare"] == 24
 
 
 def test_adding_a_seed_runs_only_new_fits(sweep_run, tmp_path):
@@ -182,7 +184,7 @@ def test_adding_a_seed_runs_only_new_fits(sweep_run, tmp_path):
     proc = snakemake(workdir)
     counts = job_counts(proc.stderr)
     new = 2 * 3 * 2
-    assert counts["fit_em"] == counts["fit_sklearn"] == counts["plot_fit"] == new
+    assert counts["fit_em"] == counts["fit_sklearn"] == counts["compare"] == new
     assert not UPSTREAM & set(counts), counts
     assert counts["model_selection"] == counts["stability"] == 2
     assert counts["summary"] == counts["manifest"] == 1
@@ -218,6 +220,156 @@ def test_report_has_every_figure_with_its_caption(sweep_run, tmp_path):
     assert html.count('"data_uri": "data:image/png;') >= len(expected)
     assert '"results/summary.tsv": {' in html
     assert "Mixing proportions of our EM fit (blobs, K=4, full covariances" in html
+
+
+def test_summary_does_not_wait_for_files_it_does_not_read(sweep_run, tmp_path):
+    """A newer matching.tsv (read by nobody downstream) reruns nothing."""
+    workdir = copy_run(sweep_run[0], tmp_path / "run")
+    tables = list((workdir / "results").rglob("matching.tsv"))
+    assert len(tables) == 2 * 3 * 2 * 2
+    for path in tables:
+        os.utime(path)  # now: newer than every output that could depend on it
+    proc = snakemake(workdir, "--dry-run")
+    assert job_counts(proc.stdout) == {}, proc.stdout[-3000:]
+
+
+def test_tables_round_trip_through_io(tmp_path):
+    """What io.save_table writes, io.load_table reads back unchanged."""
+    table = pd.DataFrame(
+        {
+            "dataset": ["NA", "None", "digits"],  # names pandas would read as NaN
+            "n_components": [2, 3, 4],
+            "bic": [1.0 / 3.0, np.nan, -2.5e-17],
+            "greedy_one_to_one": [True, False, True],
+            "explanation": ["identical", "", "n/a"],
+        }
+    )
+    path = tmp_path / "t.tsv"
+    io.save_table(path, table)
+    back = io.load_table(path)
+    expected = table.assign(explanation=["identical", np.nan, "n/a"])
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)
+
+
+def test_workflow_scripts_read_tables_only_through_io():
+    """Every table a script reads goes through io.load_table, the writer's twin."""
+    offenders = [
+        path.name
+        for path in (REPO / "workflow" / "scripts").glob("*.py")
+        if re.search(r"\bread_(csv|table)\(", path.read_text())
+    ]
+    assert not offenders
+
+
+def test_importing_emgmm_to_fit_loads_no_heavy_modules():
+    """`import emgmm; from emgmm.fitting import fit_mixture` stays light."""
+    code = (
+        "import sys, emgmm\n"
+        "from emgmm.fitting import fit_mixture\n"
+        "heavy = ('pandas', 'pyarrow', 'scipy.stats', 'matplotlib', 'umap',"
+        " 'sklearn', 'numba', 'narwhals', 'seaborn')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env()
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_one_process_benchmark_does_the_same_work(sweep_run, tmp_path):
+    """bench.workflow's one-process run writes the pipeline's results."""
+    sys.path.insert(0, str(REPO))
+    from bench.workflow import one_process
+    from bench.workflow.__main__ import load_config
+
+    workdir = tmp_path / "one"
+    write_table(workdir / "data" / "table.csv")
+    write_config(workdir, SWEEP_CONFIG)
+    config = load_config(workdir / "config.yaml")
+    rules = {rule for rule, _ in one_process.run(config, workdir)}
+    assert rules >= {"load", "embed", "fit_em", "fit_sklearn", "compare", "summary"}
+    for name in ("summary.tsv", "blobs/model_selection.tsv", "table/stability.tsv"):
+        ours = (workdir / "results" / name).read_bytes()
+        assert ours == (sweep_run[0] / "results" / name).read_bytes(), name
+
+
+FIT_SCRIPT_RUN = """
+import runpy, sys
+from types import SimpleNamespace as NS
+import numpy as np
+from emgmm import io
+io.save_npz("embedding.npz", embedding=np.random.default_rng(0).normal(size=(300, 2)))
+main = runpy.run_path(sys.argv[1])["main"]
+main(NS(
+    input=NS(embedding="embedding.npz"),
+    output=NS(fit="emgmm.npz", record="emgmm.json"),
+    params=NS(implementation="emgmm", settings={"max_iter": 5}),
+    wildcards=NS(dataset="d", k="3", covariance_type="full", seed="0"),
+    threads=1,
+))
+"""
+
+
+def test_fit_jobs_cache_emgmm_kernels_where_umap_caches_its_own(tmp_path):
+    """fit.py points numba at emgmm.embed's cache dir before numba loads."""
+    from emgmm.embed import default_numba_cache_dir
+
+    run_env = {**env(), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run_env.pop("NUMBA_CACHE_DIR", None)
+    script = REPO / "workflow" / "scripts" / "fit.py"
+    proc = subprocess.run(
+        [sys.executable, "-c", FIT_SCRIPT_RUN, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=run_env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    code = "from emgmm.embed import default_numba_cache_dir as d; print(d())"
+    umap_dir = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=run_env
+    ).stdout.strip()
+    assert umap_dir == str(tmp_path / "cache" / "emgmm" / "numba")
+    assert umap_dir != default_numba_cache_dir()  # the test's own, not the user's
+    assert list(Path(umap_dir).rglob("_em_numba.*.nbi"))
+
+
+def test_default_config_chooses_a_k_inside_its_range_on_digits():
+    """config.yaml keeps the notebook's K = 4 and BIC turns inside its K range."""
+    import yaml
+
+    from emgmm.config import validate_config
+    from emgmm.data import load_dataset
+    from emgmm.embed import umap_embed
+    from emgmm.fitting import fit_mixture
+    from emgmm.summarize import model_selection_table
+
+    config = validate_config(
+        yaml.safe_load((REPO / "config.yaml").read_text()),
+        REPO / "workflow/schemas/config.schema.yaml",
+    )
+    assert 4 in config["K"]
+    X, _, _ = load_dataset("digits", config["datasets"]["digits"])
+    Y, _ = umap_embed(X, **config["umap"])
+    records = [
+        fit_mixture(
+            Y,
+            implementation="emgmm",
+            n_components=k,
+            covariance_type=cov,
+            random_state=seed,
+            **config["mixture"],
+            **config["emgmm"],
+        ).record
+        for k in config["K"]
+        for cov in config["covariance_types"]
+        for seed in config["seeds"]
+    ]
+    criterion = config["model_selection"]["criterion"]
+    table = model_selection_table(records, criterion)
+    chosen = int(table.loc[table["chosen"], "n_components"].iloc[0])
+    assert min(config["K"]) < chosen < max(config["K"]), table
 
 
 def test_lint_and_format():

@@ -62,7 +62,7 @@ def snakemake_command(workdir, *args):
     ]
 
 
-def snakemake(workdir, *args, check=True, timeout=1200):
+def snakemake(workdir, *args, check=True, timeout=3600):
     """Run snakemake on this repository's Snakefile with ``workdir`` as work dir."""
     cmd = snakemake_command(workdir, *args)
     proc = subprocess.run(

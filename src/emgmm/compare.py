@@ -4,15 +4,15 @@ Matching follows the notebook (pair components by the distance between their
 means) but uses a one-to-one assignment (Hungarian algorithm) for the result,
 and reports the notebook's greedy ``argmin`` alongside, flagging it when two
 of our components land on the same scikit-learn component.
+
+scipy, scikit-learn and pandas are imported inside the functions that use
+them: :mod:`emgmm.fitting` needs only :func:`n_parameters` and
+:func:`information_criteria`, and a fit should not pay for loading them.
 """
 
 import itertools
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
-from sklearn.metrics import adjusted_rand_score, confusion_matrix
 
 from ._covariance import MODELS
 
@@ -49,6 +49,10 @@ def match_components(ours, theirs, covariance_type="full"):
     greedy_one_to_one : bool
         Whether the greedy matching happens to be a permutation.
     """
+    import pandas as pd
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
     dist = cdist(ours["means"], theirs["means"])
     rows, cols = linear_sum_assignment(dist)
     greedy = dist.argmin(axis=1)
@@ -90,6 +94,8 @@ def relabel(labels, table):
 
 def adjusted_rand(a, b):
     """Adjusted Rand index of two labelings (invariant to relabelling)."""
+    from sklearn.metrics import adjusted_rand_score
+
     return float(adjusted_rand_score(a, b))
 
 
@@ -141,6 +147,9 @@ def information_criteria(log_likelihood, n_params, resp):
 
 def labels_confusion(a, b):
     """Confusion matrix of two labelings as a DataFrame (rows: ``a``)."""
+    import pandas as pd
+    from sklearn.metrics import confusion_matrix
+
     la, lb = np.unique(a), np.unique(b)
     labels = np.union1d(la, lb)
     cm = confusion_matrix(a, b, labels=labels)

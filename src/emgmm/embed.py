@@ -19,6 +19,16 @@ here exist because of how umap-learn and numba behave (see
   persistent ``NUMBA_CACHE_DIR`` if none is set) and must run before ``numba``
   or ``umap`` are imported to take full effect.
 
+* **Small data.**  Below 4096 rows umap-learn computes all pairwise distances
+  with ``sklearn.metrics.pairwise_distances`` and its numba distance as a
+  Python callable: millions of Python-level calls (seconds for digits).  For
+  the euclidean metric without a subsample, :func:`umap_embed` computes the
+  same distances in one numba loop (umap's formula, float32 as umap stores
+  them), takes the neighbours as umap does (``fast_knn_indices``) and passes
+  them as ``precomputed_knn``: the same graph, the same embedding to the bit
+  (checked in the tests), without the loop.  ``info["neighbours"]`` records
+  which path ran; ``EMGMM_UMAP_NEIGHBOURS=umap`` forces umap's own.
+
 ``umap`` is imported inside the functions, so ``import emgmm`` stays fast.
 """
 
@@ -80,6 +90,10 @@ _CACHED_MODULES = (
 )
 _CACHE_OPT_OUT = "EMGMM_NUMBA_CACHE"  # set to "0" to leave umap's kernels uncached
 _cache_enabled = False
+# umap-learn's exact-neighbour path below this many rows (umap_.py, 0.5.12).
+_SMALL_DATA = 4096
+_NEIGHBOURS_ENV = "EMGMM_UMAP_NEIGHBOURS"  # "umap": umap's own small-data path
+_pairwise_kernel = None
 
 
 def default_numba_cache_dir():
@@ -227,6 +241,56 @@ def enable_numba_cache():
     _cache_enabled = True
     logger.debug("numba on-disk cache enabled for %d umap kernels", n_enabled)
     return n_enabled
+
+
+def _pairwise_euclidean_py(X):
+    """All pairwise euclidean distances of ``X``'s rows, float32 (numba body).
+
+    The per-pair loop is umap-learn's ``umap.distances.euclidean`` (same
+    operations, ``fastmath``), written to a float32 matrix as
+    ``sklearn.metrics.pairwise_distances`` does for float32 data; only the
+    upper triangle is computed and mirrored, as scikit-learn does.
+    """
+    n, d = X.shape
+    out = np.zeros((n, n), dtype=np.float32)
+    for i in range(n):
+        for j in range(i + 1, n):
+            result = 0.0
+            for k in range(d):
+                result += (X[i, k] - X[j, k]) ** 2
+            out[i, j] = np.sqrt(result)
+            out[j, i] = out[i, j]
+    return out
+
+
+def _exact_neighbours(X, n_neighbors):
+    """umap's small-data neighbours of float32 ``X``, computed in one numba loop.
+
+    Returns ``(knn_indices, knn_dists)`` as umap's ``nearest_neighbors`` with
+    ``metric="precomputed"`` makes them from the full distance matrix.
+    """
+    global _pairwise_kernel
+    import numba
+    from umap.utils import fast_knn_indices
+
+    if _pairwise_kernel is None:
+        _pairwise_kernel = numba.njit(cache=True, fastmath=True)(_pairwise_euclidean_py)
+    dmat = _pairwise_kernel(X)
+    knn_indices = fast_knn_indices(dmat, n_neighbors)
+    knn_dists = dmat[np.arange(dmat.shape[0])[:, None], knn_indices].copy()
+    return knn_indices, knn_dists
+
+
+def _neighbour_path(params, fit_rows, n_samples):
+    """``"exact (emgmm)"`` where :func:`_exact_neighbours` gives umap's graph."""
+    if (
+        os.environ.get(_NEIGHBOURS_ENV, "exact") != "umap"
+        and params["metric"] == "euclidean"
+        and fit_rows == n_samples  # no transform: precomputed_knn has no index
+        and n_samples < _SMALL_DATA
+    ):
+        return "exact (emgmm)"
+    return "umap"
 
 
 def _check_int(name, value, minimum, fix):
@@ -427,7 +491,8 @@ def umap_embed(
     info : dict
         JSON-serialisable: ``params`` (the arguments above), ``n_samples``,
         ``n_features``, ``fit_rows``, ``transformed_rows``, ``subsample_seed``
-        (None if no subsample was drawn), ``numba_threads``,
+        (None if no subsample was drawn), ``neighbours`` (``"exact (emgmm)"``
+        or ``"umap"``: who computed the nearest neighbours), ``numba_threads``,
         ``numba_cache_dir``, ``versions`` and ``timings_s`` (the only part that
         changes between identical runs).
 
@@ -479,7 +544,14 @@ def umap_embed(
     else:
         subsample_seed, fit_idx, rest_idx = None, None, None
 
+    neighbours = _neighbour_path(params, fit_rows, n_samples)
+    precomputed_knn = (None, None, None)
+    if neighbours != "umap":
+        t = time.perf_counter()
+        precomputed_knn = _exact_neighbours(X, params["n_neighbors"])
+        timings["neighbours"] = time.perf_counter() - t
     reducer = umap.UMAP(
+        precomputed_knn=precomputed_knn,
         n_components=params["n_components"],
         n_neighbors=params["n_neighbors"],
         min_dist=params["min_dist"],
@@ -500,6 +572,10 @@ def umap_embed(
         with warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", message="n_jobs value", category=UserWarning
+            )
+            # precomputed_knn below 4096 rows: umap says it skips its own search
+            warnings.filterwarnings(
+                "ignore", message=".*precomputed_knn.*", category=UserWarning
             )
             t = time.perf_counter()
             if fit_idx is None:
@@ -530,6 +606,7 @@ def umap_embed(
         "fit_rows": int(fit_rows),
         "transformed_rows": int(n_samples - fit_rows),
         "subsample_seed": subsample_seed,
+        "neighbours": neighbours,
         "numba_threads": int(n_threads),
         "numba_cache_dir": numba.config.CACHE_DIR or None,
         "versions": _versions(),

@@ -32,6 +32,7 @@ __all__ = [
     "file_sha256",
     "load_json",
     "load_npz",
+    "load_table",
     "remove_stale_temporaries",
     "run_script",
     "save_json",
@@ -140,6 +141,18 @@ def save_table(path, df):
     """Write a DataFrame as TSV without its index (atomic, deterministic)."""
     with atomic_path(path) as tmp:
         df.to_csv(tmp, sep="\t", index=False, lineterminator="\n")
+
+
+def load_table(path):
+    """Read a TSV written by :func:`save_table` back into a DataFrame.
+
+    The inverse of :func:`save_table`: only an empty field is missing (pandas'
+    default would also turn strings such as ``NA`` or ``None``, e.g. a dataset
+    of that name, into NaN). pandas is imported here, not with the module.
+    """
+    import pandas as pd
+
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
 
 
 def file_sha256(path, chunk=1 << 20):

@@ -72,7 +72,6 @@ rule summary:
         emgmm=fit_files(f"{FIT_DIR}/emgmm.json"),
         sklearn=fit_files(f"{FIT_DIR}/sklearn.json"),
         scores=fit_files(f"{FIT_DIR}/scores.json"),
-        matching=fit_files(f"{FIT_DIR}/matching.tsv"),
     output:
         table=report(
             "results/summary.tsv",

@@ -1,20 +1,10 @@
-rule match:
-    input:
-        emgmm=f"{FIT_DIR}/emgmm.npz",
-        sklearn=f"{FIT_DIR}/sklearn.npz",
-    output:
-        table=f"{FIT_DIR}/matching.tsv",
-    log:
-        f"logs/{FIT}/match.log",
-    benchmark:
-        f"benchmarks/{FIT}/match.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
-    script:
-        "../scripts/match.py"
+# One job per fit compares the pair: matching, scores and the four figures.
+# They need nothing but the two fits (and the data and embedding), no config
+# key reaches them, and each costs milliseconds: as separate jobs they cost a
+# Python start-up each (seconds), not work.
 
 
-rule score:
+rule compare:
     input:
         data="results/{dataset}/data.npz",
         embedding="results/{dataset}/embedding.npz",
@@ -22,28 +12,9 @@ rule score:
         sklearn=f"{FIT_DIR}/sklearn.npz",
         emgmm_record=f"{FIT_DIR}/emgmm.json",
         sklearn_record=f"{FIT_DIR}/sklearn.json",
-        matching=f"{FIT_DIR}/matching.tsv",
     output:
+        matching=f"{FIT_DIR}/matching.tsv",
         scores=f"{FIT_DIR}/scores.json",
-    log:
-        f"logs/{FIT}/score.log",
-    benchmark:
-        f"benchmarks/{FIT}/score.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
-    script:
-        "../scripts/score.py"
-
-
-rule plot_fit:
-    input:
-        embedding="results/{dataset}/embedding.npz",
-        emgmm=f"{FIT_DIR}/emgmm.npz",
-        sklearn=f"{FIT_DIR}/sklearn.npz",
-        emgmm_record=f"{FIT_DIR}/emgmm.json",
-        sklearn_record=f"{FIT_DIR}/sklearn.json",
-        matching=f"{FIT_DIR}/matching.tsv",
-    output:
         convergence=report(
             f"{FIT_DIR}/figures/convergence.png",
             caption="../report/convergence.rst",
@@ -73,14 +44,14 @@ rule plot_fit:
             labels={"figure": "ellipses"},
         ),
     log:
-        f"logs/{FIT}/plot_fit.log",
+        f"logs/{FIT}/compare.log",
     benchmark:
-        f"benchmarks/{FIT}/plot_fit.tsv"
+        f"benchmarks/{FIT}/compare.tsv"
     conda:
         "../../envs/emgmm.yaml"
     resources:
-        mem_mb=mem_mb("plot_fit"),
-        runtime=runtime("plot_fit"),
+        mem_mb=mem_mb("compare"),
+        runtime=runtime("compare"),
         cpus_per_task=cpus_per_task,
     script:
-        "../scripts/plot_fit.py"
+        "../scripts/compare.py"

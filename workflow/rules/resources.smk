@@ -22,7 +22,7 @@ MEM = {
     "embed": (500, 30.0, 0),
     "fit_em": (500, 16.0, 0),
     "fit_sklearn": (400, 0, 4.0),
-    "plot_fit": (300, 6.0, 0),
+    "compare": (300, 6.0, 0),
     "model_selection": (300, 3.0, 0),
     "stability": (300, 2.0, 0),
 }
@@ -31,7 +31,7 @@ RUNTIME = {
     "embed": (10, 400),
     "fit_em": (5, 30),
     "fit_sklearn": (5, 120),
-    "plot_fit": (5, 30),
+    "compare": (5, 30),
     "model_selection": (5, 10),
     "stability": (5, 5),
 }
@@ -85,7 +85,5 @@ def cpus_per_task(wildcards, threads):
 # itself on a cluster: a submission would cost more than the work.
 localrules:
     all,
-    match,
-    score,
     summary,
     manifest,
