@@ -189,7 +189,7 @@ def plot_model_selection(table, criterion="bic"):
     )
     ax.set(
         xlabel="Number of components K",
-        ylabel=f"{criterion.upper()} (lower is better)",
+        ylabel=f"{criterion.upper()} (scikit-learn's sign: lower is better)",
         title=f"Model selection by {criterion.upper()}",
     )
     ks = sorted(table["n_components"].unique())
