@@ -1,6 +1,7 @@
 """mclust's models in the workflow: the BIC figure, and rule mclust_bic end to end."""
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,15 @@ def test_workflow_fits_mclust_models_beside_the_sklearn_pairs(tmp_path):
     selection = pd.read_csv(results / "model_selection.tsv", sep="\t")
     assert set(selection["covariance_type"]) == {"full"}
 
+    # The figure is in the report, with its caption naming the sign.
+    snakemake(tmp_path, "--report", "report.html")
+    html = (tmp_path / "report.html").read_text()
+    entry = re.search(r'"results/tiny/mclust_bic.png": \{(.*?)"caption": "(.*?)"', html)
+    assert entry, "mclust_bic.png not in the report"
+    assert "tiny" in entry.group(2) and "higher is better" in entry.group(2)
 
+
+@pytest.mark.slow
 def test_without_mclust_names_nothing_mclust_runs(tmp_path):
     write_config(tmp_path, TINY_CONFIG)
     proc = snakemake(tmp_path, "-n")
