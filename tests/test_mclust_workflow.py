@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from workflow_helpers import TINY_CONFIG, job_counts, snakemake, write_config
 
-from emgmm import io, mclust, plots
+from emgmm import InputError, io, mclust, plots
 from emgmm.summarize import CRITERIA_SIGN
 
 
@@ -88,3 +88,32 @@ def test_without_mclust_names_nothing_mclust_runs(tmp_path):
     counts = job_counts(proc.stdout + proc.stderr)
     assert counts["fit_em"] == 2
     assert "mclust_bic" not in counts
+
+
+def test_too_many_rows_for_mclust_is_one_line_and_no_output(tmp_path):
+    import importlib.util
+    from types import SimpleNamespace
+
+    from workflow_helpers import REPO
+
+    spec = importlib.util.spec_from_file_location(
+        "mclust_bic", REPO / "workflow/scripts/mclust_bic.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    embedding = tmp_path / "embedding.npz"
+    io.save_npz(embedding, embedding=np.zeros((script.MAX_ROWS + 1, 2)))
+    names = ["table", "figure", "chosen", "classification"]
+    smk = SimpleNamespace(
+        wildcards=SimpleNamespace(dataset="big"),
+        input=SimpleNamespace(embedding=str(embedding)),
+        output=SimpleNamespace(**{n: str(tmp_path / n) for n in names}),
+        params=SimpleNamespace(G=[2], models=["VVV"]),
+        threads=1,
+    )
+    with pytest.raises(InputError) as err:
+        script.main(smk)
+    line = str(err.value)
+    assert line.startswith("dataset 'big': mclust models need at most")
+    assert f"got {script.MAX_ROWS + 1}" in line and "\n" not in line
+    assert not any((tmp_path / n).exists() for n in names)
