@@ -21,6 +21,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/mclust.smk"
 
 
 rule all:
@@ -29,3 +30,4 @@ rule all:
         "results/manifest.json",
         all_fit_figures(),
         dataset_outputs(),
+        MCLUST_OUTPUTS,

@@ -35,6 +35,10 @@ def test_default_config_is_valid_and_defaults_are_filled():
         ({"K": [0]}, "config key 'K/0': must be >= 1, got 0"),
         ({"K": "4"}, "config key 'K': expected array, got '4'"),
         ({"covariance_types": ["ful"]}, "config key 'covariance_types/0': 'ful'"),
+        (
+            {"covariance_types": ["VVV", "EEI"]},
+            "config key 'covariance_types': must hold at least one of full, tied,",
+        ),
         ({"emgmm": {"max_iter": 10, "toll": 1}}, "unknown key(s) 'toll'"),
         ({"umap": {"n_neighbors": 1.5}}, "config key 'umap/n_neighbors': expected"),
         ({"datasets": {"x": {"source": "file"}}}, "'path' is a required property"),
@@ -52,6 +56,26 @@ def test_mistakes_give_one_line_naming_the_key(change, expected):
     message = str(err.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_covariance_types_split_into_sklearn_types_and_mclust_models():
+    names = ["VVV", "full", "EEI", "diag", "spherical", "VEV", "tied"]
+    config = validate_config(
+        {"datasets": {"d": {"source": "digits"}}, "covariance_types": names}, SCHEMA
+    )
+    sklearn, models = config_module.split_covariance_types(config["covariance_types"])
+    assert sklearn == ["full", "diag", "spherical", "tied"]
+    assert models == ["VVV", "EEI", "VEV"]
+    # Every name the schema allows is one or the other: a scikit-learn type
+    # the engine fits, or a model emgmm.mclust fits.
+    from emgmm._gaussian_mixture import COVARIANCE_TYPES
+    from emgmm.mclust import MODELS
+
+    allowed = config_module._schema()["properties"]["covariance_types"]["items"]
+    sklearn, models = config_module.split_covariance_types(allowed["enum"])
+    assert sorted(sklearn) == sorted(COVARIANCE_TYPES)
+    assert set(models) <= set(MODELS) and len(models) == 14
+    assert config_module.split_covariance_types(["full"]) == (["full"], [])
 
 
 @pytest.mark.parametrize(

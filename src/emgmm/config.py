@@ -27,6 +27,7 @@ __all__ = [
     "describe_error",
     "definition",
     "parameter_schema",
+    "split_covariance_types",
     "validate_config",
     "validate_dataset",
 ]
@@ -184,6 +185,9 @@ def describe_error(error, root="config"):
     if kind == "enum":
         options = ", ".join(map(str, error.validator_value))
         return f"{where}: {value!r} is not allowed; use one of {options}"
+    if kind == "contains":
+        options = ", ".join(map(str, error.validator_value["enum"]))
+        return f"{where}: must hold at least one of {options}, got {value!r}"
     if kind == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
@@ -212,6 +216,31 @@ def _best_error(config, schema):
         jsonschema.exceptions.best_match(errors).context or errors,
         key=lambda e: len(e.absolute_path),
     )
+
+
+def split_covariance_types(names):
+    """Split ``covariance_types`` into scikit-learn's types and mclust's models.
+
+    The scikit-learn types are those the schema's ``covariance_types``
+    requires at least one of; every other name is an R mclust model.
+
+    Parameters
+    ----------
+    names : list of str
+        The config's ``covariance_types`` (validated).
+
+    Returns
+    -------
+    sklearn_types, mclust_models : list of str
+        Each in the config's order.
+
+    Examples
+    --------
+    >>> split_covariance_types(["full", "VVV", "diag", "EEI"])
+    (['full', 'diag'], ['VVV', 'EEI'])
+    """
+    sklearn = _schema()["properties"]["covariance_types"]["contains"]["enum"]
+    return [n for n in names if n in sklearn], [n for n in names if n not in sklearn]
 
 
 def validate_dataset(name, spec):

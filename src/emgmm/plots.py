@@ -22,6 +22,7 @@ __all__ = [
     "plot_ellipses",
     "plot_labelings",
     "plot_log_likelihood",
+    "plot_mclust_bic",
     "plot_mixing_convergence",
     "plot_model_selection",
     "plot_stability_summary",
@@ -179,7 +180,7 @@ def plot_model_selection(table, criterion="bic"):
     )
     ax.set(
         xlabel="Number of components K",
-        ylabel=f"{criterion.upper()} (lower is better)",
+        ylabel=f"{criterion.upper()} (scikit-learn's sign: lower is better)",
         title=f"Model selection by {criterion.upper()}",
     )
     ks = sorted(table["n_components"].unique())
@@ -195,6 +196,74 @@ def plot_model_selection(table, criterion="bic"):
             color="C3",
         )
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_mclust_bic(table, title="BIC of mclust's models"):
+    """mclust's BIC plot: BIC against G, one line per model, the best circled.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`emgmm.mclust.bic`: index ``G``, one column per mclust
+        model, mclust's sign (``2 log L - p log n``, higher is better), NaN
+        where a fit failed (a gap in that model's line).
+    title : str, default="BIC of mclust's models"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The axis label states the sign; the legend names the chosen model
+        (highest BIC; ties go to the smaller G, then the model listed first,
+        as :func:`emgmm.mclust.mclust` chooses).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame(
+    ...     {"EII": [-10.0, -4.0], "VVV": [-10.0, float("nan")]},
+    ...     index=pd.Index([1, 2], name="G"),
+    ... )
+    >>> fig = plot_mclust_bic(table)
+    >>> fig.axes[0].get_legend().get_texts()[-1].get_text()
+    'best: EII, G=2 (BIC -4)'
+    """
+    values = table.to_numpy(dtype=float)
+    if not np.isfinite(values).any():
+        raise ValueError("table must hold at least one finite BIC, got only NaN")
+    fig, ax = plt.subplots(figsize=(8, 5))
+    colours = plt.get_cmap("tab20").colors
+    markers = "osD^v<>pPX*hH8"
+    G = table.index.to_numpy()
+    for i, model in enumerate(table.columns):
+        ax.plot(
+            G,
+            table[model].to_numpy(dtype=float),
+            marker=markers[i % len(markers)],
+            ms=5,
+            color=colours[i % len(colours)],
+            ls="-" if i % 2 == 0 else "--",
+            label=model,
+        )
+    a, b = np.unravel_index(np.nanargmax(values), values.shape)
+    ax.plot(
+        G[a],
+        values[a, b],
+        "o",
+        ms=16,
+        mfc="none",
+        mec="k",
+        mew=2,
+        label=f"best: {table.columns[b]}, G={G[a]} (BIC {values[a, b]:.6g})",
+    )
+    ax.set(
+        xlabel="Number of components G",
+        ylabel="BIC = 2 log L - p log n (mclust's sign: higher is better)",
+        title=title,
+    )
+    ax.set_xticks(G)
+    ax.legend(ncol=2, fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -7,6 +7,7 @@ from .compare import adjusted_rand, greedy_is_one_to_one, pairwise_ari, relabel
 from .explain import continue_fits, explain_difference, identical
 
 __all__ = [
+    "CRITERIA_SIGN",
     "comparison_scores",
     "model_selection_table",
     "stability_table",
@@ -101,6 +102,12 @@ _RECORD_COLUMNS = [
     "n_features",
     "threads",
 ]
+# summary.tsv's criteria keep scikit-learn's sign (mclust's BIC, in
+# results/{dataset}/mclust_bic.tsv, is the opposite): this column says so.
+CRITERIA_SIGN = (
+    "bic, aic, icl: scikit-learn's sign, lower is better: "
+    "bic = -2 log L + p log n, aic = -2 log L + 2 p, icl = bic + 2 entropy"
+)
 _SCORE_COLUMNS = [
     "ari_emgmm_sklearn",
     "ari_emgmm_truth",
@@ -137,7 +144,9 @@ def summary_table(pairs):
     Returns
     -------
     pandas.DataFrame
-        Sorted by dataset, K, covariance type, seed and implementation. Beside
+        Sorted by dataset, K, covariance type, seed and implementation.
+        ``criteria_sign`` names the sign of ``bic``, ``aic`` and ``icl``
+        (:data:`CRITERIA_SIGN`: scikit-learn's, lower is better). Beside
         each fit's record and the pair's scores, where the fits differ, what
         continuing both measured (:func:`emgmm.explain.continue_fits`): for the
         pair ``same_optimum``, ``continued_max_mean_distance`` and
@@ -157,6 +166,7 @@ def summary_table(pairs):
                 "random_state": rec["random_state"],
             }
             row.update({c: rec[c] for c in _RECORD_COLUMNS})
+            row["criteria_sign"] = CRITERIA_SIGN
             row.update({c: scores[c] for c in _SCORE_COLUMNS})
             cont = scores.get("continuation") or {}
             own = cont.get(rec["implementation"], {})

@@ -7,6 +7,7 @@ sys.path.append(str(Path(workflow.basedir) / "src"))
 
 from emgmm import InputError  # noqa: E402
 from emgmm.config import validate_config  # noqa: E402
+from emgmm.config import split_covariance_types  # noqa: E402
 
 try:
     validate_config(
@@ -28,12 +29,19 @@ wildcard_constraints:
     implementation="emgmm|sklearn",
 
 
+def covariance_types():
+    """config["covariance_types"] as (scikit-learn types, mclust models): the
+    first are the emgmm/sklearn pairs' {covariance_type}, the second are fitted
+    by emgmm.mclust alone (rules/mclust.smk)."""
+    return split_covariance_types(config["covariance_types"])
+
+
 def sweep(dataset):
     """Wildcard values of every fit of one dataset."""
     return dict(
         dataset=dataset,
         k=config["K"],
-        covariance_type=config["covariance_types"],
+        covariance_type=covariance_types()[0],
         seed=config["seeds"],
     )
 
