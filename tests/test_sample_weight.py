@@ -64,8 +64,8 @@ def _assert_same(a, b, rtol=RTOL):
         assert err <= rtol, f"{name}: {err:.1e}"
 
 
-# d=3 'full' runs the fused kernel when it takes weights; d=8 the GEMM path
-@pytest.mark.parametrize("d", [3, 8])
+# d=2 and 3 'full' run the fused numba kernel (weighted); d=8 the GEMM path
+@pytest.mark.parametrize("d", [2, 3, 8])
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_integer_weights_equal_repeated_rows(covariance_type, d):
     X = _data(d)

@@ -23,10 +23,9 @@ Conventions (as in ``sklearn/mixture/_gaussian_mixture.py``):
 Accuracy: 'full' statistics are centred (every row is first moved by the
 centre of its own component, the rest of the move is exact algebra), so their
 rounding error is of order ``eps |mu_k - c_k|^2 / sigma_k^2`` — zero at
-convergence.  'tied', 'diag' and
-'spherical' use one matrix product in shifted coordinates and centre
-afterwards (error of order ``eps |mu_k - shift|^2 / sigma_k^2``), which is
-already far better than scikit-learn's expanded formulas in raw coordinates
+convergence.  'tied', 'diag' and 'spherical' are centred the same way (rows
+moved by their own component's centre, group sums moving the rest), far
+better than scikit-learn's expanded formulas in raw coordinates
 (``eps |mu_k|^2 / sigma_k^2``).  See ``docs/accuracy.md``.
 """
 
@@ -113,6 +112,49 @@ def _centred_correction(sx, delta, nk_raw):
         - np.swapaxes(outer, 1, 2)
         + nk_raw[:, None, None] * delta[:, :, None] * delta[:, None, :]
     )
+
+
+def _moved_to_own(X1, resp, centres):
+    """Rows moved by the centre of their most responsible component.
+
+    Returns ``own`` (that component, per row) and ``[x - c_own, 1]``.
+    """
+    own = np.argmax(resp, axis=1)
+    n_features = centres.shape[1]
+    xt = np.empty_like(X1)
+    np.subtract(X1[:, :n_features], centres[own], out=xt[:, :n_features])
+    xt[:, n_features] = 1
+    return own, xt
+
+
+def _group_sums(own, resp, xt):
+    """``G[a, k] = sum_{own(x) = a} r_k [x~, 1]``, shape (K, K, d + 1).
+
+    One small matrix product per group of rows (rows sorted by ``own``).
+    """
+    n_components = resp.shape[1]
+    order = np.argsort(own, kind="stable")
+    bounds = np.searchsorted(own[order], np.arange(n_components + 1))
+    g = np.zeros((n_components, n_components, xt.shape[1]), dtype=np.float64)
+    for a in range(n_components):
+        rows = order[bounds[a] : bounds[a + 1]]
+        if len(rows):
+            g[a] = resp[rows].T @ xt[rows]
+    return g
+
+
+def _moved_to_each(g, centres):
+    """From group sums to ``nk_raw``, ``sx = sum r (x - c_k)`` and the deltas.
+
+    ``x - c_k = x~ + (c_a - c_k)`` for the rows of group ``a``: exact algebra,
+    and no move at all for the rows of component ``k`` itself.
+    """
+    n_features = centres.shape[1]
+    group_sx, group_nk = g[..., :n_features], g[..., n_features]
+    delta = centres[:, None, :] - centres[None, :, :]  # [a, k] = c_a - c_k
+    nk_raw = group_nk.sum(axis=0)
+    sx = group_sx.sum(axis=0) + np.einsum("ak,akd->kd", group_nk, delta)
+    return nk_raw, sx, group_sx, group_nk, delta
 
 
 def square_augment(X1, work=None):
@@ -445,24 +487,25 @@ class Tied(CovarianceModel):
         return q
 
     def statistics(self, X1, resp, centres, work=None):
-        """``resp^T [x, 1]`` and ``sum_n rho_n [x, 1][x, 1]^T`` (rho = sum_k r)."""
+        """Second moments about each row's own centre, plus group sums.
+
+        Rows are moved by the centre ``c_a`` of their most responsible
+        component (as for 'full'): ``sum_n rho_n x~ x~^T`` (``rho = sum_k r``)
+        and the group sums of :func:`_group_sums`, from which :meth:`finish`
+        moves every term to ``c_k`` exactly.
+        """
+        own, xt = _moved_to_own(X1, resp, centres)
+        n_features = centres.shape[1]
         rho = resp.sum(axis=1)
-        return resp.T @ X1, X1.T @ (X1 * rho[:, None])
+        x = xt[:, :n_features]
+        return x.T @ (x * rho[:, None]), _group_sums(own, resp, xt)
 
     def finish(self, stats, centres):
-        g, s = stats
-        n_features = centres.shape[1]
-        sx_raw = g[:, :n_features]
-        nk_raw = g[:, n_features].copy()
-        sx = sx_raw - nk_raw[:, None] * centres
-        cross = sx_raw.T @ centres
-        m2 = (
-            s[:n_features, :n_features]
-            - cross
-            - cross.T
-            + (nk_raw[:, None] * centres).T @ centres
-        )
-        return nk_raw, sx, m2
+        s, g = stats
+        nk_raw, sx, group_sx, group_nk, delta = _moved_to_each(g, centres)
+        cross = np.einsum("akd,ake->de", group_sx, delta)
+        m2 = s + cross + cross.T + np.einsum("ak,akd,ake->de", group_nk, delta, delta)
+        return nk_raw, sx, 0.5 * (m2 + m2.T)
 
     def covariances(self, stats, nk, means, centres, reg_covar, shift):
         nk_raw, sx, m2 = stats
@@ -529,31 +572,67 @@ class Diag(CovarianceModel):
         return prec_chol**2
 
     def prepare(self, means, prec_chol, dtype):
-        """``W`` with ``[x^2, x, 1] @ W`` the squared distances (sklearn's form)."""
+        """``W`` with ``[x^2, x, 1] @ W`` the squared distances (sklearn's form).
+
+        Also, per nearest component ``a``: ``2 (mu_a - mu_k) p_k`` and
+        ``|mu_a - mu_k|^2_{p_k}`` for the distances about ``mu_a``.
+        """
         n_components, n_features = means.shape
         precisions = self._precision_matrix(prec_chol, n_features)
         w = np.empty((2 * n_features + 1, n_components))
         w[:n_features] = precisions.T
         w[n_features : 2 * n_features] = -2.0 * (means * precisions).T
         w[2 * n_features] = np.sum(means**2 * precisions, axis=1)
-        return w.astype(dtype)
+        gaps = means[:, None, :] - means[None, :, :]  # [a, k] = mu_a - mu_k
+        return (
+            w.astype(dtype),
+            means.astype(dtype),
+            precisions.T.astype(dtype),
+            np.swapaxes(2.0 * gaps * precisions[None], 1, 2).astype(dtype),
+            np.einsum("akd,kd->ak", gaps**2, precisions).astype(dtype),
+        )
 
     def sq_mahalanobis(self, X1, prepared, work=None):
-        """One GEMM ``[x^2, x, 1] @ W`` (sklearn's expanded form)."""
-        return square_augment(X1, work) @ prepared
+        """Squared distances about each row's nearest mean, no cancellation.
+
+        The expanded ``[x^2, x, 1] @ W`` (sklearn's form) loses ``eps
+        |x|^2 / sigma^2``; it only picks the nearest component ``a``.  With
+        ``x~ = x - mu_a``, ``|x - mu_k|^2_p = x~^2 p_k + 2 x~ (mu_a - mu_k)
+        p_k + |mu_a - mu_k|^2_{p_k}``: exact for ``k = a`` (the other terms
+        are 0) and as accurate as differences for the others; one small
+        product per group of rows.
+        """
+        w, means, precisions_t, gap_w, gap_sq = prepared
+        n_features = means.shape[1]
+        nearest = np.argmin(square_augment(X1, work) @ w, axis=1)
+        x = X1[:, :n_features] - means[nearest]
+        q = np.square(x) @ precisions_t
+        order = np.argsort(nearest, kind="stable")
+        bounds = np.searchsorted(nearest[order], np.arange(len(means) + 1))
+        for a in range(len(means)):
+            rows = order[bounds[a] : bounds[a + 1]]
+            if len(rows):
+                q[rows] += x[rows] @ gap_w[a] + gap_sq[a]
+        return q
 
     def statistics(self, X1, resp, centres, work=None):
-        """One GEMM ``resp^T [x^2, x, 1]``: sums of r x^2, r x and r."""
-        return (resp.T @ square_augment(X1, work),)
+        """``resp^T x~^2`` about each row's own centre, plus group sums.
+
+        As for 'tied': rows moved by the centre of their most responsible
+        component; :meth:`finish` moves every term to ``c_k`` exactly.
+        """
+        own, xt = _moved_to_own(X1, resp, centres)
+        x = xt[:, : centres.shape[1]]
+        return resp.T @ (x * x), _group_sums(own, resp, xt)
 
     def finish(self, stats, centres):
-        (g,) = stats
-        n_features = centres.shape[1]
-        sxx = g[:, :n_features]
-        sx_raw = g[:, n_features : 2 * n_features]
-        nk_raw = g[:, 2 * n_features].copy()
-        sx = sx_raw - nk_raw[:, None] * centres
-        m2 = sxx - 2.0 * centres * sx_raw + nk_raw[:, None] * centres**2
+        sxx, g = stats
+        nk_raw, sx, group_sx, group_nk, delta = _moved_to_each(g, centres)
+        m2 = (
+            sxx
+            + 2.0 * np.einsum("akd,akd->kd", group_sx, delta)
+            + np.einsum("ak,akd->kd", group_nk, delta**2)
+        )
         return nk_raw, sx, m2
 
     def covariances(self, stats, nk, means, centres, reg_covar, shift):

@@ -55,15 +55,6 @@ def blas_threads():
     return min(counts) if counts else 1
 
 
-def _kernel_takes_weights():
-    """Whether the numba kernel accepts ``sample_weight`` (newer kernels do)."""
-    import inspect
-
-    from ._em_numba import fused_full_pass
-
-    return "sample_weight" in inspect.signature(fused_full_pass).parameters
-
-
 def augment(X, shift=None, dtype=None):
     """Rows ``X - shift`` with a trailing column of ones (the chunk layout)."""
     n_samples, n_features = X.shape
@@ -248,7 +239,6 @@ class Engine:
             self.model.fused_kernel
             and self.n_features <= self.numba_max_features
             and params.aux is None
-            and (self.sample_weight is None or _kernel_takes_weights())
         )
 
     def make_params(self, weights, means, covariances, iteration=-1):
@@ -289,9 +279,6 @@ class Engine:
         if self.use_numba(params):
             from ._em_numba import fused_full_pass
 
-            extra = {}
-            if self.sample_weight is not None:
-                extra["sample_weight"] = self.sample_weight
             total, nk_raw, sx, m2 = fused_full_pass(
                 self.X,
                 self.shift,
@@ -300,7 +287,7 @@ class Engine:
                 params.prec_chol,
                 params.log_const,
                 self.n_threads,
-                **extra,
+                sample_weight=self.sample_weight,
             )
             return total, (nk_raw, sx, m2)
         prepared = model.prepare_params(params, self.dtype)
