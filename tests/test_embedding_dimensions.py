@@ -17,6 +17,7 @@ from matplotlib.patches import Ellipse  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 
 from emgmm import InputError, plots  # noqa: E402
+from emgmm._covariance import MODELS  # noqa: E402
 from emgmm.embed import umap_embed  # noqa: E402
 from emgmm.fitting import fit_mixture  # noqa: E402
 
@@ -38,7 +39,7 @@ def test_figures_draw_the_first_two_of_three_dimensions(cov):
     fig = plots.plot_ellipses(Y, fits, cov, n_std=2.0)
     ellipses = [p for p in fig.axes[0].patches if isinstance(p, Ellipse)]
     assert len(ellipses) == 6
-    full = plots._full_covariances(fits["emgmm"]["covariances"], cov, 3, 3)
+    full = MODELS[cov].per_component(fits["emgmm"]["covariances"], 3, 3)
     for k, ellipse in enumerate(ellipses[:3]):
         np.testing.assert_allclose(ellipse.center, fits["emgmm"]["means"][k, :2])
         vals = np.linalg.eigvalsh(full[k][:2, :2])
