@@ -134,8 +134,10 @@ def test_keys_every_source_takes_get_their_defaults():
 
 
 def test_the_workflow_schema_is_the_package_schema():
-    """workflow/schemas/config.schema.yaml is the package's file, not a copy."""
-    assert SCHEMA.resolve() == config_module.SCHEMA_PATH.resolve()
+    """workflow/schemas/config.schema.yaml is the package's file, not a copy,
+    and the schema the installed package reads (editable or not) is that file."""
+    assert SCHEMA.resolve() == REPO / "src/emgmm/config.schema.yaml"
+    assert config_module.SCHEMA_PATH.read_bytes() == SCHEMA.read_bytes()
 
 
 # Every bounded UMAP setting, with a value just outside each bound and the
