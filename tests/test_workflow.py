@@ -295,24 +295,36 @@ def test_one_process_benchmark_does_the_same_work(sweep_run, tmp_path):
 
 
 FIT_SCRIPT_RUN = """
-import runpy, sys
+import sys
 from types import SimpleNamespace as NS
 import numpy as np
 from emgmm import io
+from emgmm.jobs import run_job
+
+
+class Named(list):
+    def __init__(self, **named):
+        super().__init__(named.values())
+        self.__dict__.update(named)
+
+
 io.save_npz("embedding.npz", embedding=np.random.default_rng(0).normal(size=(300, 2)))
-main = runpy.run_path(sys.argv[1])["main"]
-main(NS(
-    input=NS(embedding="embedding.npz"),
-    output=NS(fit="emgmm.npz", record="emgmm.json"),
+run_job(
+    sys.argv[1],
+    "fit_em",
+    input=Named(embedding="embedding.npz"),
+    output=Named(fit="emgmm.npz", record="emgmm.json"),
     params=NS(implementation="emgmm", settings={"max_iter": 5}),
     wildcards=NS(dataset="d", k="3", covariance_type="full", seed="0"),
     threads=1,
-))
+    log=["fit_em.log"],
+)
 """
 
 
 def test_fit_jobs_cache_emgmm_kernels_where_umap_caches_its_own(tmp_path):
-    """fit.py points numba at emgmm.embed's cache dir before numba loads."""
+    """A fit job run in the Snakemake process (emgmm.jobs, as the fit rules
+    run) points numba at emgmm.embed's cache dir before numba loads."""
     from emgmm.embed import default_numba_cache_dir
 
     run_env = {**env(), "XDG_CACHE_HOME": str(tmp_path / "cache")}

@@ -103,16 +103,27 @@ def job_counts(log):
     return counts
 
 
+IN_PROCESS_CPU = re.compile(r"job done in [0-9.]+ s wall, ([0-9.]+) s CPU")
+
+
 def per_rule(workdir):
-    """Jobs, wall and CPU seconds per rule from ``benchmarks/``."""
+    """Jobs, wall and CPU seconds per rule from ``benchmarks/``.
+
+    A job run inside the Snakemake process (``run:``, :mod:`emgmm.jobs`) has
+    its wall time in Snakemake's benchmark file but the whole process's CPU
+    time there; its own CPU time is the last line of its log.
+    """
     rules = {}
-    for path in Path(workdir, "benchmarks").rglob("*.tsv"):
+    benchmarks = Path(workdir, "benchmarks")
+    for path in benchmarks.rglob("*.tsv"):
         lines = path.read_text().splitlines()
         row = dict(zip(lines[0].split("\t"), lines[-1].split("\t"), strict=True))
+        log = Path(workdir, "logs", path.relative_to(benchmarks)).with_suffix(".log")
+        cpu = IN_PROCESS_CPU.findall(log.read_text()) if log.exists() else []
         r = rules.setdefault(path.stem, {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0})
         r["jobs"] += 1
         r["wall_s"] += float(row["s"])
-        r["cpu_s"] += float(row["cpu_time"])
+        r["cpu_s"] += float(cpu[-1]) if cpu else float(row["cpu_time"])
     return rules
 
 

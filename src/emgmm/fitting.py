@@ -109,12 +109,15 @@ n_init, init_params
             raise InputError(f"{implementation}: {err}") from None
         resp = gm.predict_proba(X)
         log_likelihood = float(gm.score_samples(X).sum())
-        # Sorted: threadpoolctl lists libraries in no stable order, and the
-        # record must be byte-identical between identical runs.
+        # BLAS only: which other thread pools are loaded (OpenMP, say) depends
+        # on what the process ran before, and a Snakemake process runs many
+        # jobs (emgmm.jobs). Sorted: threadpoolctl lists libraries in no
+        # stable order, and the record must be byte-identical between runs.
         blas = sorted(
             (
                 {k: info[k] for k in ("internal_api", "num_threads", "version")}
                 for info in threadpool_info()
+                if info["user_api"] == "blas"
             ),
             key=lambda b: (b["internal_api"], str(b["version"]), b["num_threads"]),
         )

@@ -164,6 +164,10 @@ def file_sha256(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+"""Format of every job log's records (script and in-process jobs)."""
+
+
 def setup_logging(log_path=None, level=logging.INFO):
     """Send logging and stderr to ``log_path`` (line-buffered), as Snakemake rules do.
 
@@ -179,7 +183,7 @@ def setup_logging(log_path=None, level=logging.INFO):
         handlers = [logging.StreamHandler(stream)]
     logging.basicConfig(
         level=level,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        format=LOG_FORMAT,
         handlers=handlers,
         force=True,
     )
@@ -195,6 +199,11 @@ def run_script(main, smk):
     with status 1; no output is left behind because every writer is atomic.
     Other exceptions are logged with their traceback and re-raised.
     """
+    from .embed import configure_threads
+
+    # Before numba is imported: the job's thread limits, and numba's on-disk
+    # cache shared by every job and run (emgmm's kernels, UMAP's).
+    configure_threads(getattr(smk, "threads", 1))
     log = smk.log[0] if len(smk.log) else None
     terminal = setup_logging(log)
     for tmp in remove_stale_temporaries(getattr(smk, "output", [])):

@@ -29,16 +29,15 @@ rule model_selection:
         "logs/{dataset}/model_selection.log",
     benchmark:
         "benchmarks/{dataset}/model_selection.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     resources:
         mem_mb=mem_mb("model_selection"),
         runtime=runtime("model_selection"),
         cpus_per_task=cpus_per_task,
+        in_process=in_process,
     params:
         criterion=config["model_selection"]["criterion"],
-    script:
-        "../scripts/model_selection.py"
+    run:
+        run_job("model_selection", rule, input, output, params, wildcards, threads, log)
 
 
 rule stability:
@@ -57,14 +56,13 @@ rule stability:
         "logs/{dataset}/stability.log",
     benchmark:
         "benchmarks/{dataset}/stability.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     resources:
         mem_mb=mem_mb("stability"),
         runtime=runtime("stability"),
         cpus_per_task=cpus_per_task,
-    script:
-        "../scripts/stability.py"
+        in_process=in_process,
+    run:
+        run_job("stability", rule, input, output, params, wildcards, threads, log)
 
 
 rule summary:
@@ -82,10 +80,10 @@ rule summary:
         "logs/summary.log",
     benchmark:
         "benchmarks/summary.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
-    script:
-        "../scripts/summary.py"
+    resources:
+        in_process=in_process,
+    run:
+        run_job("summary", rule, input, output, params, wildcards, threads, log)
 
 
 rule manifest:
@@ -100,9 +98,9 @@ rule manifest:
         timings="results/timings.tsv",
     log:
         "logs/manifest.log",
-    conda:
-        "../../envs/emgmm.yaml"
+    resources:
+        in_process=in_process,
     params:
         config=config,
-    script:
-        "../scripts/manifest.py"
+    run:
+        run_job("manifest", rule, input, output, params, wildcards, threads, log)

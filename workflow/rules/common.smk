@@ -8,6 +8,7 @@ sys.path.append(str(Path(workflow.basedir) / "src"))
 from emgmm import InputError  # noqa: E402
 from emgmm.config import validate_config  # noqa: E402
 from emgmm.config import split_covariance_types  # noqa: E402
+from emgmm.jobs import run_job as _run_job  # noqa: E402
 
 try:
     validate_config(
@@ -92,4 +93,31 @@ def dataset_outputs():
             "uncertainty.png",
             "confusion.png",
         ],
+    )
+
+
+def in_process(wildcards):
+    """Resource of the rules run in this Snakemake process (``run:``): 1 in a
+    local run, where profiles/default allows one such job at a time (they take
+    turns anyway, emgmm.jobs), 0 where each job is a cluster job of its own."""
+    return 1 if workflow.local_exec else 0
+
+
+def run_job(script, rule_name, input, output, params, wildcards, threads, log):
+    """Run workflow/scripts/<script>.py's main(smk) in this Snakemake process.
+
+    For the light rules (``run:``), whose work is shorter than a Python
+    start-up with its imports: see emgmm.jobs. ``--force-use-threads``
+    (profiles/default) makes Snakemake run them in its own process.
+    """
+    _run_job(
+        Path(workflow.basedir) / "workflow" / "scripts" / f"{script}.py",
+        rule_name,
+        input=input,
+        output=output,
+        params=params,
+        wildcards=wildcards,
+        threads=threads,
+        log=log,
+        cores=max(config["threads"].values()),
     )

@@ -47,11 +47,10 @@ rule compare:
         f"logs/{FIT}/compare.log",
     benchmark:
         f"benchmarks/{FIT}/compare.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     resources:
         mem_mb=mem_mb("compare"),
         runtime=runtime("compare"),
         cpus_per_task=cpus_per_task,
-    script:
-        "../scripts/compare.py"
+        in_process=in_process,
+    run:
+        run_job("compare", rule, input, output, params, wildcards, threads, log)

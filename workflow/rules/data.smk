@@ -8,16 +8,15 @@ rule load:
         "logs/{dataset}/load.log",
     benchmark:
         "benchmarks/{dataset}/load.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     resources:
         mem_mb=mem_mb("load"),
         runtime=runtime("load"),
         cpus_per_task=cpus_per_task,
+        in_process=in_process,
     params:
         spec=dataset_spec,
-    script:
-        "../scripts/load.py"
+    run:
+        run_job("load", rule, input, output, params, wildcards, threads, log)
 
 
 rule embed:

@@ -8,18 +8,17 @@ rule fit_em:
         f"logs/{FIT}/fit_em.log",
     benchmark:
         f"benchmarks/{FIT}/fit_em.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     threads: config["threads"]["fit"]
     resources:
         mem_mb=mem_mb("fit_em"),
         runtime=runtime("fit_em"),
         cpus_per_task=cpus_per_task,
+        in_process=in_process,
     params:
         implementation="emgmm",
         settings=fit_settings("emgmm"),
-    script:
-        "../scripts/fit.py"
+    run:
+        run_job("fit", rule, input, output, params, wildcards, threads, log)
 
 
 rule fit_sklearn:
@@ -32,15 +31,14 @@ rule fit_sklearn:
         f"logs/{FIT}/fit_sklearn.log",
     benchmark:
         f"benchmarks/{FIT}/fit_sklearn.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     threads: config["threads"]["fit"]
     resources:
         mem_mb=mem_mb("fit_sklearn"),
         runtime=runtime("fit_sklearn"),
         cpus_per_task=cpus_per_task,
+        in_process=in_process,
     params:
         implementation="sklearn",
         settings=fit_settings("sklearn"),
-    script:
-        "../scripts/fit.py"
+    run:
+        run_job("fit", rule, input, output, params, wildcards, threads, log)

@@ -32,15 +32,14 @@ rule mclust_bic:
         "logs/{dataset}/mclust_bic.log",
     benchmark:
         "benchmarks/{dataset}/mclust_bic.tsv"
-    conda:
-        "../../envs/emgmm.yaml"
     threads: config["threads"]["fit"]
     resources:
         mem_mb=mem_mb("mclust_bic"),
         runtime=runtime("mclust_bic"),
         cpus_per_task=cpus_per_task,
+        in_process=in_process,
     params:
         G=config["K"],
         models=covariance_types()[1],
-    script:
-        "../scripts/mclust_bic.py"
+    run:
+        run_job("mclust_bic", rule, input, output, params, wildcards, threads, log)

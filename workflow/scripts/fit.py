@@ -3,16 +3,12 @@
 import logging
 
 from emgmm import InputError, io
-from emgmm.embed import configure_threads
 from emgmm.fitting import fit_mixture
 
 logger = logging.getLogger(__name__)
 
 
 def main(smk):
-    # Before numba is imported: emgmm's kernels (cache=True) then load from
-    # the same on-disk cache as UMAP's, shared by every job and run.
-    configure_threads(smk.threads)
     wc = smk.wildcards
     X = io.load_npz(smk.input.embedding)["embedding"]
     try:
