@@ -11,7 +11,7 @@ from emgmm import EmgmmError
 from emgmm.io import _temporary_name
 from emgmm.jobs import run_job
 
-SCRIPT = '''
+SCRIPT = """
 import logging
 import warnings
 from pathlib import Path
@@ -29,7 +29,7 @@ def main(smk):
     if smk.params.crash:
         raise ZeroDivisionError("a bug")
     Path(smk.output[0]).write_text(f"{smk.threads}")
-'''
+"""
 
 
 class Named(list):
