@@ -75,10 +75,10 @@ def _job_log(path):
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
     try:
-        # A fresh filter state per job: "default" shows each warning once per
-        # job, as in a process of its own, not once per Snakemake run.
+        # Entering catch_warnings resets what was already shown: a warning
+        # shown once per location is shown once per job, as in a process of
+        # its own, not once per Snakemake run.
         with warnings.catch_warnings():
-            warnings.simplefilter("default")
             yield
     finally:
         logging.captureWarnings(False)
