@@ -165,19 +165,26 @@ def test_e_step_and_stats_pass(data, covariance_type):
     np.testing.assert_allclose(new_cov, cov_n, rtol=1e-9)
 
 
-def test_numba_kernel_matches_numpy(data):
-    """'full' at small d runs the numba kernel; it equals the GEMM path."""
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_numba_kernel_matches_numpy(data, covariance_type):
+    """Every type at small d runs the numba kernel (per-component full factors,
+    full moments reduced to the type's); it equals the type's GEMM path, in
+    the E-step's statistics and in the log-probabilities."""
     X, resp, _, _ = data
-    _, means, cov = _naive_covariances(X, resp, "full", 1e-6)
-    engine = _engine(X, "full", 64, 2)
+    _, means, cov = _naive_covariances(X, resp, covariance_type, 1e-6)
+    engine = _engine(X, covariance_type, 64, 2)
     params = engine.make_params(np.full(3, 1 / 3), means - engine.shift, cov)
     assert engine.use_numba(params)
     total_nb, stats_nb = engine.e_step_stats(params)
+    wlp_nb = engine.weighted_log_prob(params, slice(0, 50))
     engine.numba_max_features = 0  # forces the numpy path
     assert not engine.use_numba(params)
     total_np, stats_np = engine.e_step_stats(params)
+    wlp_np = engine.weighted_log_prob(params, slice(0, 50))
     np.testing.assert_allclose(total_nb, total_np, rtol=1e-13)
+    np.testing.assert_allclose(wlp_nb, wlp_np, rtol=1e-12)
     for a, b in zip(stats_nb, stats_np, strict=True):
+        assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 

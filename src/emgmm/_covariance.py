@@ -179,14 +179,31 @@ class CovarianceModel:
     """
 
     name = None
-    #: whether the fused numba kernel (:mod:`emgmm._em_numba`) can run a pass
-    fused_kernel = False
+    #: whether the fused numba kernel (:mod:`emgmm._em_numba`) can run a pass:
+    #: it works with per-component full factors
+    #: (:meth:`kernel_precision_cholesky`) and full second moments, which
+    #: :meth:`from_kernel_statistics` turns into this type's statistics
+    fused_kernel = True
     #: whether sklearn's initial M-step uses expanded (uncentred) sums, which
     #: :meth:`expanded_parameters` replays
     expanded_init = True
 
     # -- shapes and counts --------------------------------------------------
     def covariance_shape(self, n_components, n_features):
+        raise NotImplementedError
+
+    # -- the fused numba kernel ----------------------------------------------
+    def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
+        """``prec_chol`` as per-component factors, shape (K, d, d)."""
+        raise NotImplementedError
+
+    def from_kernel_statistics(self, nk_raw, sx, m2):
+        """This type's ``(nk_raw, sx, m2)`` from the kernel's full ones.
+
+        The kernel's ``m2`` is ``sum_i r_ik (x_i - c_k)(x_i - c_k)^T`` per
+        component, shape (K, d, d), centred at the same ``c_k`` as
+        :meth:`finish`'s.
+        """
         raise NotImplementedError
 
     def n_parameters(self, n_components, n_features):
@@ -324,8 +341,13 @@ class Full(CovarianceModel):
     """One full covariance matrix per component."""
 
     name = "full"
-    fused_kernel = True
     expanded_init = False
+
+    def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
+        return prec_chol
+
+    def from_kernel_statistics(self, nk_raw, sx, m2):
+        return nk_raw, sx, m2
 
     def covariance_shape(self, n_components, n_features):
         return (n_components, n_features, n_features)
@@ -433,6 +455,12 @@ class Tied(CovarianceModel):
     def covariance_shape(self, n_components, n_features):
         return (n_features, n_features)
 
+    def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
+        return np.broadcast_to(prec_chol, (n_components, n_features, n_features))
+
+    def from_kernel_statistics(self, nk_raw, sx, m2):
+        return nk_raw, sx, m2.sum(axis=0)
+
     def n_covariance_parameters(self, n_components, n_features):
         return n_features * (n_features + 1) / 2.0
 
@@ -537,6 +565,19 @@ class Diag(CovarianceModel):
 
     def covariance_shape(self, n_components, n_features):
         return (n_components, n_features)
+
+    def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
+        factors = np.zeros((n_components, n_features, n_features))
+        idx = np.arange(n_features)
+        factors[:, idx, idx] = self._diagonal_factors(prec_chol, n_features)
+        return factors
+
+    def _diagonal_factors(self, prec_chol, n_features):
+        """The diagonals of the per-component factors, shape (K, d)."""
+        return prec_chol
+
+    def from_kernel_statistics(self, nk_raw, sx, m2):
+        return nk_raw, sx, np.diagonal(m2, axis1=1, axis2=2).copy()
 
     def n_covariance_parameters(self, n_components, n_features):
         return n_components * n_features
@@ -678,6 +719,9 @@ class Spherical(Diag):
 
     def _precision_matrix(self, prec_chol, n_features):
         return np.repeat((prec_chol**2)[:, None], n_features, axis=1)
+
+    def _diagonal_factors(self, prec_chol, n_features):
+        return np.repeat(prec_chol[:, None], n_features, axis=1)
 
     def covariances(self, stats, nk, means, centres, reg_covar, shift):
         return (

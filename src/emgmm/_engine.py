@@ -241,6 +241,13 @@ class Engine:
             and params.aux is None
         )
 
+    def kernel_factors(self, params):
+        """The model's precision factors as the fused kernel takes them."""
+        n_components, n_features = params.means.shape
+        return self.model.kernel_precision_cholesky(
+            params.prec_chol, n_components, n_features
+        )
+
     def make_params(self, weights, means, covariances, iteration=-1):
         """Parameters with the model's precision factors (may raise singular)."""
         prec_chol, log_const, aux = self.model.precision_factors(
@@ -259,7 +266,7 @@ class Engine:
                 self.shift,
                 np.log(params.weights),
                 params.means,
-                params.prec_chol,
+                self.kernel_factors(params),
                 params.log_const,
                 self.n_threads,
             )
@@ -284,12 +291,12 @@ class Engine:
                 self.shift,
                 np.log(params.weights),
                 params.means,
-                params.prec_chol,
+                self.kernel_factors(params),
                 params.log_const,
                 self.n_threads,
                 sample_weight=self.sample_weight,
             )
-            return total, (nk_raw, sx, m2)
+            return total, model.from_kernel_statistics(nk_raw, sx, m2)
         prepared = model.prepare_params(params, self.dtype)
         log_w = (params.log_const + np.log(params.weights)).astype(self.dtype)
         centres = params.means.astype(self.dtype)
