@@ -29,13 +29,6 @@ ME_CASES = [(ds, m) for ds in MULTIVARIATE for m in MODELS] + [
     ("waiting", "E"),
     ("waiting", "V"),
 ]
-HC_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="the VVV hierarchical criterion's regularisation for small groups "
-    "(Fraley 1998's alpha/beta) is not yet reproduced exactly; see docs/mclust.md",
-)
-
-
 def _unavailable(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"R's mclust is required under CI: {reason}")
@@ -167,9 +160,7 @@ def test_chosen_model_matches_Mclust(r_results, fitted_with_r_start, ds):
     np.testing.assert_allclose(fit.uncertainty, best.uncertainty, atol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "ds", [*(pytest.param(ds, marks=HC_XFAIL) for ds in MULTIVARIATE), "waiting"]
-)
+@pytest.mark.parametrize("ds", DATASETS)
 def test_default_bic_matches_mclustBIC(r_results, fitted_default, ds):
     """With its own hc start, mclust.bic(G=1..9) equals mclustBIC."""
     X = data(r_results, ds)
