@@ -13,19 +13,16 @@ the result and use ``U D^{1/2}``.
 The ``"VVV"`` criterion is the classification log-likelihood
 ``sum_k n_k log det(W_k / n_k)`` (Banfield & Raftery 1993), which is undefined
 for groups with fewer than ``d + 1`` members.  Fraley (1998) and mclust's
-documentation of ``hcVVV`` regularise it with two numbers, ``alpha = beta =
-1``: ``beta`` times the trace of the group's scatter matrix over its size, and
-``alpha`` times the trace of the whole data's scatter matrix over ``n d``.
-Here both are added to the diagonal of ``W_k / n_k``::
+``hcVVV`` regularise it with two numbers, ``alpha = beta = 1``, without a
+formula in the documentation.  Black-box runs of mclust 6.0's ``hcVVV``
+identify the group term as::
 
-    S_k* = W_k / n_k + (beta tr(W_k) / n_k + alpha tr(W) / (n d)) I
+    T_k = n_k log(det(W_k / n_k) + beta (tr(W_k) + alpha omega) / n_k)
 
-That literal reading does not reproduce mclust 6.0's tree exactly (its
-first merges agree, later ones differ; mclust's exact form is not published
-in the documentation we could read), so partitions cut from it differ from
-mclust's for some ``G``.  ``mclust.bic(..., initialization=...)`` accepts
-mclust's own partitions; with them the BIC table is mclust's to 1e-10.  See
-``docs/mclust.md``.
+with ``omega = tr(W) / (n d)`` for the whole data's scatter matrix ``W`` and the
+determinant taken as 0 for ``n_k <= d``.  With mclust's handling of exact ties
+(see :func:`hc`) the merge sequences equal R's ``hc(X, "VVV", use = "SVD")``
+on the data sets in ``tests/test_mclust.py``.  See ``docs/mclust.md``.
 
 References
 ----------
