@@ -190,6 +190,17 @@ def test_default_start_chooses_mclusts_model(r_results, fitted_default, ds):
     np.testing.assert_allclose(fit.bic, float(bic), rtol=1e-4)
 
 
+def test_hc_breaks_ties_as_mclust():
+    """Three exact duplicate pairs tie; mclust merges them in its own order.
+    The expected rows are R mclust 6.0.0's hc(X, "VVV", use = "VARS")
+    (1-based), so this runs without R."""
+    X = np.array(
+        [[0, 0], [1, 0], [0, 0], [3, 1], [1, 0], [2, 2], [0, 1], [3, 1]], float
+    )
+    expected = [[4, 8], [2, 5], [1, 3], [1, 7], [4, 6], [1, 2], [1, 4]]
+    np.testing.assert_array_equal(mclust.hc(X, use="VARS") + 1, expected)
+
+
 def test_failed_fit_is_nan_not_an_error():
     """A singular covariance is NaN in me() and the table, never a crash."""
     rng = np.random.default_rng(0)
