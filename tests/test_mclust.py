@@ -29,6 +29,8 @@ ME_CASES = [(ds, m) for ds in MULTIVARIATE for m in MODELS] + [
     ("waiting", "E"),
     ("waiting", "V"),
 ]
+
+
 def _unavailable(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"R's mclust is required under CI: {reason}")

@@ -57,7 +57,7 @@ def svd_transform(X):
 
 
 def _vvv_term(nk, W, omega, alpha=1.0, beta=1.0):
-    """Each group's term ``n_k log(det(W_k / n_k) + beta (tr W_k + alpha omega) / n_k)``.
+    """Each group's ``n_k log(det(W_k / n_k) + beta (tr W_k + alpha omega) / n_k)``.
 
     The determinant is taken as 0 for groups with at most ``d`` members (their
     ``W_k`` is singular), so such groups are scored by the trace part alone.
@@ -117,12 +117,10 @@ def hc(X, use="SVD"):
     def pair_costs(s, others):
         diff = mean[others] - mean[s]
         f = nk[s] * nk[others] / (nk[s] + nk[others])
-        merged = W[s] + W[others] + f[:, None, None] * np.einsum(
-            "ki,kj->kij", diff, diff
+        merged = (
+            W[s] + W[others] + f[:, None, None] * np.einsum("ki,kj->kij", diff, diff)
         )
-        return (
-            _vvv_term(nk[s] + nk[others], merged, omega) - term[s] - term[others]
-        )
+        return _vvv_term(nk[s] + nk[others], merged, omega) - term[s] - term[others]
 
     def set_row(s, m):
         """Recompute every cost involving slot s, among slots 0 .. m-1."""
@@ -172,17 +170,15 @@ def hc(X, use="SVD"):
         cost[:, m] = np.inf
         cost[m, :] = np.inf
         set_row(a, m)
-        # Columns whose minimum may have changed: a, b, and any column whose
-        # entry in row a or b changed.  Recomputing them all is O(m^2) only in
-        # the worst case; typically few columns point at a or b.
+        # Columns whose best may have changed, recomputed: a and b, those whose
+        # best was in row a or b (that entry changed), and those where the new
+        # entry in row a or b beats their best (or ties it from a larger row).
         touched = np.zeros(m, dtype=bool)
         touched[a] = True
         if b < m:
             touched[b] = True
         cols = np.arange(m)
         up = cols > a
-        # row a changed everywhere: a column keeps its best unless it pointed
-        # at a or b, or the new entry beats (or ties from a larger row) it.
         ca = cost[a, cols[up]]
         better = (ca < colval[cols[up]]) | (
             (ca == colval[cols[up]]) & (a > colarg[cols[up]])
@@ -195,8 +191,7 @@ def hc(X, use="SVD"):
                 (cb == colval[cols[upb]]) & (b > colarg[cols[upb]])
             )
             touched[cols[upb][better_b]] = True
-        pointed = (colarg[:m] == a) | (colarg[:m] == b) | (colarg[:m] == last)
-        touched |= pointed
+        touched |= (colarg[:m] == a) | (colarg[:m] == b)
         for c in np.flatnonzero(touched):
             best_in_column(int(c))
     return merges
