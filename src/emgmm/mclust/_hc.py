@@ -13,19 +13,16 @@ the result and use ``U D^{1/2}``.
 The ``"VVV"`` criterion is the classification log-likelihood
 ``sum_k n_k log det(W_k / n_k)`` (Banfield & Raftery 1993), which is undefined
 for groups with fewer than ``d + 1`` members.  Fraley (1998) and mclust's
-documentation of ``hcVVV`` regularise it with two numbers, ``alpha = beta =
-1``: ``beta`` times the trace of the group's scatter matrix over its size, and
-``alpha`` times the trace of the whole data's scatter matrix over ``n d``.
-Here both are added to the diagonal of ``W_k / n_k``::
+``hcVVV`` regularise it with two numbers, ``alpha = beta = 1``, without a
+formula in the documentation.  Black-box runs of mclust 6.0's ``hcVVV``
+identify the group term as::
 
-    S_k* = W_k / n_k + (beta tr(W_k) / n_k + alpha tr(W) / (n d)) I
+    T_k = n_k log(det(W_k / n_k) + beta (tr(W_k) + alpha omega) / n_k)
 
-That literal reading does not reproduce mclust 6.0's tree exactly (its
-first merges agree, later ones differ; mclust's exact form is not published
-in the documentation we could read), so partitions cut from it differ from
-mclust's for some ``G``.  ``mclust.bic(..., initialization=...)`` accepts
-mclust's own partitions; with them the BIC table is mclust's to 1e-10.  See
-``docs/mclust.md``.
+with ``omega = tr(W) / (n d)`` for the whole data's scatter matrix ``W`` and the
+determinant taken as 0 for ``n_k <= d``.  With mclust's handling of exact ties
+(see :func:`hc`) the merge sequences equal R's ``hc(X, "VVV", use = "SVD")``
+on the data sets in ``tests/test_mclust.py``.  See ``docs/mclust.md``.
 
 References
 ----------
@@ -59,17 +56,17 @@ def svd_transform(X):
     return U * np.sqrt(D)
 
 
-def _logdet(M):
-    sign, value = np.linalg.slogdet(M)
-    return np.where(sign > 0, value, -np.inf)
-
-
 def _vvv_term(nk, W, omega, alpha=1.0, beta=1.0):
-    """Regularised ``n_k log det`` of each group's covariance estimate."""
+    """Each group's ``n_k log(det(W_k / n_k) + beta (tr W_k + alpha omega) / n_k)``.
+
+    The determinant is taken as 0 for groups with at most ``d`` members (their
+    ``W_k`` is singular), so such groups are scored by the trace part alone.
+    """
     d = W.shape[-1]
-    S = W / nk[:, None, None]
-    shift = beta * np.trace(S, axis1=1, axis2=2) + alpha * omega
-    return nk * _logdet(S + shift[:, None, None] * np.eye(d))
+    det = np.where(nk > d, np.linalg.det(W / nk[:, None, None]), 0.0)
+    tr = np.trace(W, axis1=1, axis2=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return nk * np.log(det + beta * (tr + alpha * omega) / nk)
 
 
 def hc(X, use="SVD"):
@@ -88,6 +85,15 @@ def hc(X, use="SVD"):
         Row ``i`` holds the smallest (0-based) observation index of each of
         the two groups merged at stage ``i``, as mclust's ``hc`` returns them
         (there 1-based).
+
+    Notes
+    -----
+    Groups live in slots ``0 .. m-1``.  Merging the groups in slots ``a < b``
+    keeps the result in slot ``a`` and moves the group in the last slot into
+    slot ``b``.  Among pairs with exactly equal cost, the one with the largest
+    ``b``, then the largest ``a``, is merged.  This bookkeeping only matters
+    for ties (duplicated rows, or rows on a grid such as iris's), and is what
+    reproduces mclust's merge order there.
     """
     X = np.asarray(X, dtype=float)
     if use == "SVD":
@@ -97,58 +103,97 @@ def hc(X, use="SVD"):
     n, d = X.shape
     centred = X - X.mean(axis=0)
     omega = float(np.sum(centred * centred)) / (n * d)
+    # Per-slot state; slot s holds a group while s < m.
     nk = np.ones(n)
     mean = X.copy()
     W = np.zeros((n, d, d))
     label = np.arange(n)
     term = _vvv_term(nk, W, omega)
-    active = np.ones(n, dtype=bool)
-    cost = np.full((n, n), np.inf)
+    cost = np.full((n, n), np.inf)  # cost[a, b], a < b, merging slots a and b
+    # colval[b], colarg[b]: smallest cost[a, b] over a < b, ties to the largest a
+    colval = np.full(n, np.inf)
+    colarg = np.zeros(n, dtype=int)
 
-    def fill(i):
-        idx = np.flatnonzero(active)
-        idx = idx[idx != i]
-        if idx.size == 0:
-            return
-        diff = mean[idx] - mean[i]
-        f = nk[i] * nk[idx] / (nk[i] + nk[idx])
-        merged = W[i] + W[idx] + f[:, None, None] * np.einsum("ki,kj->kij", diff, diff)
-        c = _vvv_term(nk[i] + nk[idx], merged, omega) - term[i] - term[idx]
-        cost[i, idx] = c
-        cost[idx, i] = c
-
-    for i in range(n):
-        fill(i)
-    best = np.argmin(cost, axis=1)
-    merges = np.empty((max(n - 1, 0), 2), dtype=int)
-    for step in range(n - 1):
-        rowmin = cost[np.arange(n), best]
-        i = int(np.argmin(rowmin))
-        j = int(best[i])
-        if i > j:
-            i, j = j, i
-        merges[step] = (
-            (label[i], label[j]) if label[i] < label[j] else (label[j], label[i])
+    def pair_costs(s, others):
+        diff = mean[others] - mean[s]
+        f = nk[s] * nk[others] / (nk[s] + nk[others])
+        merged = (
+            W[s] + W[others] + f[:, None, None] * np.einsum("ki,kj->kij", diff, diff)
         )
-        diff = mean[j] - mean[i]
-        total = nk[i] + nk[j]
-        W[i] = W[i] + W[j] + (nk[i] * nk[j] / total) * np.outer(diff, diff)
-        mean[i] = (nk[i] * mean[i] + nk[j] * mean[j]) / total
-        nk[i] = total
-        label[i] = min(label[i], label[j])
-        active[j] = False
-        cost[j, :] = np.inf
-        cost[:, j] = np.inf
-        term[i] = _vvv_term(nk[i : i + 1], W[i : i + 1], omega)[0]
-        cost[i, :] = np.inf
-        cost[:, i] = np.inf
-        fill(i)
-        rows = np.flatnonzero(active)
-        stale = rows[(best[rows] == i) | (best[rows] == j) | (rows == i)]
-        best[stale] = np.argmin(cost[stale], axis=1)
-        fresh = rows[~np.isin(rows, stale)]
-        closer = cost[fresh, i] < cost[fresh, best[fresh]]
-        best[fresh[closer]] = i
+        return _vvv_term(nk[s] + nk[others], merged, omega) - term[s] - term[others]
+
+    def set_row(s, m):
+        """Recompute every cost involving slot s, among slots 0 .. m-1."""
+        others = np.delete(np.arange(m), s)
+        c = pair_costs(s, others) if others.size else np.empty(0)
+        lo, hi = others < s, others > s
+        cost[others[lo], s] = c[lo]
+        cost[s, others[hi]] = c[hi]
+
+    def best_in_column(b):
+        if b == 0:
+            colval[b] = np.inf
+            return
+        col = cost[:b, b]
+        v = col.min()
+        colval[b] = v
+        colarg[b] = int(np.flatnonzero(col == v)[-1])
+
+    for s in range(n):
+        set_row(s, n)
+    for b in range(n):
+        best_in_column(b)
+
+    merges = np.empty((max(n - 1, 0), 2), dtype=int)
+    m = n
+    for step in range(n - 1):
+        v = colval[:m].min()
+        b = int(np.flatnonzero(colval[:m] == v)[-1])
+        a = int(colarg[b])
+        merges[step] = (min(label[a], label[b]), max(label[a], label[b]))
+        diff = mean[b] - mean[a]
+        total = nk[a] + nk[b]
+        W[a] = W[a] + W[b] + (nk[a] * nk[b] / total) * np.outer(diff, diff)
+        mean[a] = (nk[a] * mean[a] + nk[b] * mean[b]) / total
+        nk[a] = total
+        label[a] = min(label[a], label[b])
+        term[a] = _vvv_term(nk[a : a + 1], W[a : a + 1], omega)[0]
+        last = m - 1
+        if b != last:  # the group in the last slot moves into slot b
+            nk[b], mean[b], W[b] = nk[last], mean[last], W[last]
+            label[b], term[b] = label[last], term[last]
+            moved = np.r_[cost[:last, last], np.inf]
+            cost[:b, b] = moved[:b]
+            cost[b, b + 1 : last] = moved[b + 1 : last]
+            cost[b, b] = np.inf
+        m = last
+        cost[:, m] = np.inf
+        cost[m, :] = np.inf
+        set_row(a, m)
+        # Columns whose best may have changed, recomputed: a and b, those whose
+        # best was in row a or b (that entry changed), and those where the new
+        # entry in row a or b beats their best (or ties it from a larger row).
+        touched = np.zeros(m, dtype=bool)
+        touched[a] = True
+        if b < m:
+            touched[b] = True
+        cols = np.arange(m)
+        up = cols > a
+        ca = cost[a, cols[up]]
+        better = (ca < colval[cols[up]]) | (
+            (ca == colval[cols[up]]) & (a > colarg[cols[up]])
+        )
+        touched[cols[up][better]] = True
+        if b < m:
+            upb = cols > b
+            cb = cost[b, cols[upb]]
+            better_b = (cb < colval[cols[upb]]) | (
+                (cb == colval[cols[upb]]) & (b > colarg[cols[upb]])
+            )
+            touched[cols[upb][better_b]] = True
+        touched |= (colarg[:m] == a) | (colarg[:m] == b)
+        for c in np.flatnonzero(touched):
+            best_in_column(int(c))
     return merges
 
 
