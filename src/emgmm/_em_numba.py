@@ -1,4 +1,4 @@
-"""Fused numba E-step + sufficient statistics for full covariances at small d.
+"""Fused numba E-step + sufficient statistics at small d (every covariance type).
 
 At small ``n_features`` an EM iteration is dominated by the overhead of many
 array operations, not by arithmetic.  :func:`fused_full_pass` does one loop over

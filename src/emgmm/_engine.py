@@ -15,8 +15,11 @@ How a pass runs:
   in worker threads with single-threaded BLAS inside (:meth:`Engine.blas_guard`)
   and their sums are added in a fixed order: the same bytes whatever the
   number of threads;
-* for 'full' covariances with at most 6 features the fused numba kernel
-  (:mod:`emgmm._em_numba`) does the whole pass in one parallel loop instead.
+* with at most 6 features the fused numba kernel (:mod:`emgmm._em_numba`)
+  does the whole pass in one parallel loop instead, for every covariance
+  type: it takes per-component full factors and gives full second moments,
+  which the type's model turns into its own statistics
+  (``kernel_precision_cholesky``, ``from_kernel_statistics``).
 
 Threads: :func:`blas_threads` reads the current BLAS limit (set by the caller
 with ``threadpoolctl.threadpool_limits``); it caps the worker threads and
@@ -31,8 +34,9 @@ import numpy as np
 
 __all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
 
-# fused numba kernel for 'full' up to this many features (measured: numba
-# 26 vs 39 ms/iter at d=3, 85 vs 95 at d=6, 103 vs 95 at d=8; N=2e5, K=8)
+# fused numba kernel up to this many features (measured for 'full': numba
+# 26 vs 39 ms/iter at d=3, 85 vs 95 at d=6, 103 vs 95 at d=8; N=2e5, K=8;
+# at (1e5, 16, 8) on 2 threads 83.7 vs 77.0 ms for the GEMM path)
 NUMBA_MAX_FEATURES = 6
 # target size of one chunk's work arrays
 CHUNK_BYTES = 4 * 2**20

@@ -155,10 +155,15 @@ def configure_threads(n_threads):
             f"n_threads must be >= 1, got {n_threads}; pass at least 1 thread"
         )
     n = int(n_threads)
+    numba_loaded = "numba" in sys.modules
     for var in _THREAD_ENV_VARS:
-        os.environ[var] = str(n)
+        # numba re-reads its variables at every compilation and refuses a
+        # NUMBA_NUM_THREADS other than its launched pool's: once loaded, its
+        # threads are set with set_num_threads below instead.
+        if not (numba_loaded and var == "NUMBA_NUM_THREADS"):
+            os.environ[var] = str(n)
     os.environ.setdefault("NUMBA_CACHE_DIR", default_numba_cache_dir())
-    if "numba" in sys.modules:
+    if numba_loaded:
         import numba
 
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

@@ -73,33 +73,45 @@ def _job_log(path):
     handler.addFilter(_ThisThread())
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    logging.captureWarnings(True)
     try:
-        # Entering catch_warnings resets what was already shown: a warning
+        # Entering catch_warnings resets what was already shown (a warning
         # shown once per location is shown once per job, as in a process of
-        # its own, not once per Snakemake run.
+        # its own) and restores showwarning on exit.
         with warnings.catch_warnings():
+            warnings.showwarning = _log_warning
             yield
     finally:
-        logging.captureWarnings(False)
         root.removeHandler(handler)
         root.setLevel(level)
         handler.close()
 
 
+def _log_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as records of the ``py.warnings`` logger (the job's log)."""
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    logging.getLogger("py.warnings").warning("%s", text.rstrip())
+
+
 def _threads(n, cores):
     """Thread limits of one job in a process that runs many.
 
-    numba sizes its pool once, at import: from ``NUMBA_NUM_THREADS``, here at
-    least ``cores`` so that a later job with more threads is not capped by an
-    earlier one. Each job's BLAS limit (threadpoolctl) then caps emgmm's numba
-    kernels too (:func:`emgmm._engine.blas_threads`).
+    numba sizes its pool once, at import, from ``NUMBA_NUM_THREADS``: unless
+    that is set, here to the CPUs this process may use (its affinity, e.g. a
+    cluster job's allocation) and at least ``cores``, so that a later job
+    with more threads is not capped by an earlier one. Each job's BLAS limit
+    (threadpoolctl) then caps emgmm's numba kernels too
+    (:func:`emgmm._engine.blas_threads`).
     """
     from .embed import default_numba_cache_dir
 
     os.environ.setdefault("NUMBA_CACHE_DIR", default_numba_cache_dir())
-    if "numba" not in sys.modules:
-        os.environ["NUMBA_NUM_THREADS"] = str(max(n, cores))
+    if "numba" not in sys.modules and "NUMBA_NUM_THREADS" not in os.environ:
+        available = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count()
+        )
+        os.environ["NUMBA_NUM_THREADS"] = str(max(n, cores, available or 1))
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=n)
