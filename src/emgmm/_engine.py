@@ -211,9 +211,12 @@ class Engine:
             self.far_from_origin = bool(np.any(np.abs(shift) > 1e3 * np.sqrt(var)))
 
     def _column_sums(self, func):
+        # Chunks of about CHUNK_BYTES: a chunk and its temporaries are the
+        # memory this takes (65536 rows were 34 MB each at d = 64).
+        rows = max(1024, CHUNK_BYTES // (8 * max(self.n_features, 1)))
         total = np.zeros(self.n_features)
-        for sl in chunks(self.n_samples, 65536):
-            values = func(self.X[sl].astype(np.float64))
+        for sl in chunks(self.n_samples, rows):
+            values = func(np.asarray(self.X[sl], dtype=np.float64))
             if self.sample_weight is None:
                 total += values.sum(axis=0)
             else:
