@@ -191,6 +191,11 @@ def setup_logging(log_path=None, level=logging.INFO):
     return terminal
 
 
+def user_error_line(rule, err):
+    """The one line a user error ends a job with, on the terminal and in its log."""
+    return f"emgmm: error in rule {rule}: {err}"
+
+
 def run_script(main, smk):
     """Run a workflow script's ``main(smk)`` with logging and one-line user errors.
 
@@ -211,7 +216,7 @@ def run_script(main, smk):
     try:
         main(smk)
     except EmgmmError as err:
-        line = f"emgmm: error in rule {smk.rule}: {err}"
+        line = user_error_line(smk.rule, err)
         logger.error(line)
         if terminal is not sys.stderr:
             print(line, file=terminal, flush=True)

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ._errors import EmgmmError
-from .io import LOG_FORMAT, remove_stale_temporaries
+from .io import LOG_FORMAT, remove_stale_temporaries, user_error_line
 
 __all__ = ["run_job"]
 
@@ -164,7 +164,7 @@ def run_job(script, rule, *, input, output, params, wildcards, threads, log, cor
                 time.process_time() - cpu,
             )
         except EmgmmError as err:
-            line = f"emgmm: error in rule {rule}: {err}"
+            line = user_error_line(rule, err)
             logger.error(line)
             raise EmgmmError(line) from None
         except Exception:
