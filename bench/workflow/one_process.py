@@ -12,10 +12,11 @@ give the same results.
 
 import itertools
 import logging
-import runpy
 import time
 from pathlib import Path
 from types import SimpleNamespace
+
+from emgmm.jobs import script_main
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -34,12 +35,6 @@ class Named(list):
             else:
                 self.append(value)
             setattr(self, name, value)
-
-
-def _main(script, cache={}):  # noqa: B006 - one load per script and process
-    if script not in cache:
-        cache[script] = runpy.run_path(str(SCRIPTS / f"{script}.py"))["main"]
-    return cache[script]
 
 
 def _fit_dir(dataset, k, cov, seed):
@@ -216,7 +211,7 @@ def run(config, workdir):
         timings = []
         for rule, script, smk in jobs(config):
             t = time.perf_counter()
-            _main(script)(smk)
+            script_main(SCRIPTS / f"{script}.py")(smk)
             timings.append((rule, time.perf_counter() - t))
         return timings
     finally:

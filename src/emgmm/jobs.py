@@ -32,7 +32,7 @@ from types import SimpleNamespace
 from ._errors import EmgmmError
 from .io import LOG_FORMAT, remove_stale_temporaries, user_error_line
 
-__all__ = ["run_job"]
+__all__ = ["run_job", "script_main"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ _LOCK = threading.Lock()
 _MAINS = {}
 
 
-def _main(script):
+def script_main(script):
     """``main`` of a workflow script, loaded once per process."""
     script = str(script)
     if script not in _MAINS:
@@ -155,7 +155,7 @@ def run_job(script, rule, *, input, output, params, wildcards, threads, log, cor
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             with _threads(int(threads), int(cores or 1)):
-                _main(script)(smk)
+                script_main(script)(smk)
             # Snakemake's benchmark file of an in-process job has the job's
             # wall time but the whole process's CPU time and memory.
             logger.info(
