@@ -79,7 +79,8 @@ def _assert_close(got, want, scale, rtol=RTOL):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("n_features", [1, 2, 3, 4, 5, 6])
+# 1, 2: the unrolled kernel; from 3 the blocked one (17: padded to 20)
+@pytest.mark.parametrize("n_features", [1, 2, 3, 4, 5, 6, 8, 16, 17])
 @pytest.mark.parametrize("n_components", [1, 3, 8])
 def test_fused_pass_matches_numpy_reference(n_features, n_components, weighted, dtype):
     # two row blocks, each ending with a partial tile
@@ -96,7 +97,7 @@ def test_fused_pass_matches_numpy_reference(n_features, n_components, weighted, 
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("n_features", [1, 2, 6])
+@pytest.mark.parametrize("n_features", [1, 2, 3, 6, 17])
 def test_weighted_log_prob_matches_numpy_reference(n_features, dtype):
     args = _problem(1000, n_features, 4, dtype, seed=3)
     got = _em_numba.full_weighted_log_prob(*args, 2)
@@ -105,16 +106,18 @@ def test_weighted_log_prob_matches_numpy_reference(n_features, dtype):
 
 
 @pytest.mark.parametrize("n_samples", [1, 5, 127, 128, 129, 4096 * 2 + 1])
-def test_small_and_ragged_sizes(n_samples):
-    args = _problem(n_samples, 2, 3, np.float64, seed=5)
+@pytest.mark.parametrize("n_features", [2, 5])
+def test_small_and_ragged_sizes(n_samples, n_features):
+    args = _problem(n_samples, n_features, 3, np.float64, seed=5)
     got = _em_numba.fused_full_pass(*args, 2)
     want, scale, _ = _reference(*args, None)
     for g, w, s in zip(got, want, scale, strict=True):
         _assert_close(g, w, s)
 
 
-def test_same_bytes_whatever_the_thread_count():
-    args = _problem(200_000, 3, 4, np.float64, seed=7)
+@pytest.mark.parametrize("n_features", [2, 3])
+def test_same_bytes_whatever_the_thread_count(n_features):
+    args = _problem(200_000, n_features, 4, np.float64, seed=7)
     weights = np.random.default_rng(2).uniform(0, 2, 200_000)
     one = _em_numba.fused_full_pass(*args, 1, sample_weight=weights)
     two = _em_numba.fused_full_pass(*args, 2, sample_weight=weights)
@@ -126,8 +129,9 @@ def test_same_bytes_whatever_the_thread_count():
     assert lp1.tobytes() == lp2.tobytes()
 
 
-def test_integer_weights_equal_repeated_rows_and_zero_weights_removed_rows():
-    X, *rest = _problem(5000, 2, 3, np.float64, seed=11)
+@pytest.mark.parametrize("n_features", [2, 7])
+def test_integer_weights_equal_repeated_rows_and_zero_weights_removed_rows(n_features):
+    X, *rest = _problem(5000, n_features, 3, np.float64, seed=11)
     counts = np.random.default_rng(4).integers(0, 4, size=len(X))
     weighted = _em_numba.fused_full_pass(X, *rest, 2, sample_weight=counts * 1.0)
     repeated = _em_numba.fused_full_pass(np.repeat(X, counts, axis=0), *rest, 2)

@@ -70,7 +70,7 @@ def test_tiny_scale(covariance_type):
 
 @pytest.mark.parametrize("d", [3, 16])
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
-def test_float32(covariance_type, d):
+def test_float32(covariance_type, d, engine_path):
     X = _data(d, n=3000)
     kw = dict(n_components=3, covariance_type=covariance_type, random_state=0)
     ref = _reference(X, **kw)

@@ -15,7 +15,7 @@ How a pass runs:
   in worker threads with single-threaded BLAS inside (:meth:`Engine.blas_guard`)
   and their sums are added in a fixed order: the same bytes whatever the
   number of threads;
-* with at most 6 features the fused numba kernel (:mod:`emgmm._em_numba`)
+* with at most 128 features the fused numba kernel (:mod:`emgmm._em_numba`)
   does the whole pass in one parallel loop instead, for every covariance
   type: it takes per-component full factors and gives full second moments,
   which the type's model turns into its own statistics
@@ -34,10 +34,13 @@ import numpy as np
 
 __all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
 
-# fused numba kernel up to this many features (measured for 'full': numba
-# 26 vs 39 ms/iter at d=3, 85 vs 95 at d=6, 103 vs 95 at d=8; N=2e5, K=8;
-# at (1e5, 16, 8) on 2 threads 83.7 vs 77.0 ms for the GEMM path)
-NUMBA_MAX_FEATURES = 6
+# fused numba kernel up to this many features, the chunked NumPy/BLAS path
+# above.  Measured on one AMD EPYC core, ms per pass, numba vs NumPy/BLAS:
+# 28 vs 92 at (1e5, 16, 8), 68 vs 175 at (1e5, 32, 8), 590 vs 967 at
+# (1e5, 64, 16), 450 vs 662 at (2e4, 128, 16).  The kernel's per-block second
+# moments take n_blocks * K * d^2 doubles (a quarter of the data's size at
+# d = 128, K = 16), which is what bounds it here.
+NUMBA_MAX_FEATURES = 128
 # target size of one chunk's work arrays
 CHUNK_BYTES = 4 * 2**20
 # fixed number of row parts of a pass (threads take whole parts)
@@ -337,8 +340,15 @@ class Engine:
     def log_resp_pass(self, params, resp_out=None, labels_out=None):
         """Sum of ``log p(x_i)`` and, optionally, responsibilities or labels."""
         total = 0.0
+        n_components = len(params.weights)
+        rows = self.chunk_rows(n_components)
+        if self.use_numba(params) and self.chunk_size is None:
+            # the kernel needs no work arrays of its own: chunks as large as
+            # their (rows, K) outputs allow (164 rows at d = 64, K = 16 cost
+            # 0.7 s in kernel calls for 1e5 rows)
+            rows = max(rows, CHUNK_BYTES // (3 * 8 * n_components))
         with self.blas_guard():
-            for sl in self.chunk_slices(len(params.weights)):
+            for sl in chunks(self.n_samples, rows):
                 wlp = self.weighted_log_prob(params, sl)
                 if labels_out is not None:
                     labels_out[sl] = np.argmax(wlp, axis=1)

@@ -49,9 +49,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     the array's scale, float64) with the same ``n_iter_`` and ``converged_``
     wherever scikit-learn's own rounding allows it, and emgmm is never less
     accurate than scikit-learn (see Notes, "Accuracy").  Each
-    iteration is computed in one chunked pass with large matrix products (and
-    a fused numba kernel for ``covariance_type='full'`` with at most 6
-    features), several times faster and with a fraction of sklearn's memory.
+    iteration is computed in one pass over the data: a fused numba kernel
+    with at most 128 features (every covariance type), chunks of large matrix
+    products above, several times faster and with a fraction of sklearn's
+    memory.
 
     Parameters
     ----------
@@ -93,15 +94,15 @@ default='kmeans'
         means, or also covariances.
     dtype : {None, 'float64', 'float32'}, default=None
         Working precision.  ``None`` works like scikit-learn (float64, or
-        float32 when the input is float32); ``'float32'`` computes the
-        passes over the data in float32 (on data shifted by their mean, with
-        float64 accumulators and M-step); attributes are then float32.
-        Measured against float64 on blobs (N=3000, K=3, d=3/16/64): means
-        agree to 1e-6 relative or better, covariances to 3e-5 ('full'),
-        2e-6 ('tied'), 1.3e-4 ('diag') and 2e-5 ('spherical');
-        ``tests/test_numerics.py`` asserts 1e-5 and 3e-4.  'full' with at
-        most 6 features runs the numba kernel, which computes in float64
-        even in this mode (5e-8).
+        float32 when the input is float32); attributes are float32 in
+        'float32'.  Passes run by the numba kernel (at most 128 features)
+        compute in float64 in either mode, from the data as given.  Passes
+        run as NumPy chunks (more features) compute in float32 in 'float32'
+        (on data shifted by their mean, with float64 accumulators and
+        M-step); measured on that path against float64 on blobs (N=3000,
+        K=3, d=3/16/64): means agree to 1e-6 relative or better, covariances
+        to 3e-5 ('full'), 2e-6 ('tied'), 1.3e-4 ('diag') and 2e-5
+        ('spherical'); ``tests/test_numerics.py`` asserts 1e-5 and 3e-4.
     chunk_size : int, default=None
         Rows per chunk; ``None`` chooses it so that a chunk's work arrays
         take about 4 MiB.
