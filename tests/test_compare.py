@@ -131,3 +131,19 @@ def test_collapsed_component_is_a_one_line_user_error(implementation):
     assert isinstance(err.value, EmgmmError)
     assert "ill-defined empirical covariance" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("n_components", [4, 20, 21, 65])
+def test_convergence_figure_has_a_legend_up_to_twenty_components(n_components):
+    from emgmm import plots
+
+    weights = np.random.default_rng(0).dirichlet(np.ones(n_components), size=12)
+    fig = plots.plot_mixing_convergence(weights)
+    ax = fig.axes[0]
+    assert len(ax.lines) == n_components
+    if n_components <= 20:
+        assert len(ax.get_legend().get_texts()) == n_components
+    else:
+        assert ax.get_legend() is None
+        assert f"{n_components} components: no legend above 20" in ax.get_title()
+    plots.plt.close(fig)

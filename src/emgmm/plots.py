@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 _LARGE = 20_000
+# most entries of a figure's legend (more components: no legend)
+_MAX_LEGEND = 20
 
 
 def save_figure(fig, path, dpi=110):
@@ -54,11 +56,16 @@ def plot_mixing_convergence(history_weights, title="Convergence of mixing propor
     ``history_weights`` has one row per iteration, row 0 the initialisation.
     """
     w = np.asarray(history_weights)
+    n_components = w.shape[1]
     fig, ax = plt.subplots(figsize=(8, 5))
-    for k in range(w.shape[1]):
+    for k in range(n_components):
         ax.plot(np.arange(len(w)), w[:, k], label=f"pi {k}")
+    if n_components <= _MAX_LEGEND:
+        ax.legend(ncol=max(1, n_components // 8))
+    else:
+        # a legend of 65 lines was unreadable and a third of the job's time
+        title = f"{title}\n({n_components} components: no legend above {_MAX_LEGEND})"
     ax.set(title=title, xlabel="Iteration (0 = initialisation)", ylabel="pi value")
-    ax.legend(ncol=max(1, w.shape[1] // 8))
     fig.tight_layout()
     return fig
 
