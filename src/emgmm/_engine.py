@@ -43,6 +43,8 @@ __all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
 NUMBA_MAX_FEATURES = 128
 # target size of one chunk's work arrays
 CHUNK_BYTES = 4 * 2**20
+# fewest rows per call of the numba kernel outside the EM loop
+KERNEL_MIN_ROWS = 4096
 # fixed number of row parts of a pass (threads take whole parts)
 N_PARTS = 8
 
@@ -343,10 +345,10 @@ class Engine:
         n_components = len(params.weights)
         rows = self.chunk_rows(n_components)
         if self.use_numba(params) and self.chunk_size is None:
-            # the kernel needs no work arrays of its own: chunks as large as
-            # their (rows, K) outputs allow (164 rows at d = 64, K = 16 cost
-            # 0.7 s in kernel calls for 1e5 rows)
-            rows = max(rows, CHUNK_BYTES // (3 * 8 * n_components))
+            # at least one kernel block's rows per call: 164-row chunks (d = 64,
+            # K = 16) cost 0.7 s in kernel calls for 1e5 rows; chunks of
+            # 4 MiB / (24 K) rows doubled the peak memory at (1e5, 2, 4)
+            rows = max(rows, KERNEL_MIN_ROWS)
         with self.blas_guard():
             for sl in chunks(self.n_samples, rows):
                 wlp = self.weighted_log_prob(params, sl)
