@@ -380,9 +380,9 @@ def _full_weighted_log_prob(X, shift, log_w, means, prec_chol, n_blocks):
 # steps of 4 terms of t (4 loads and 4 FMA per store); second moments: 4 x 4
 # blocks of sum_p r (x_j - mu_j)(x_t - mu_t) in 16 accumulators (8 loads per
 # 16 FMA), the lower block triangle only.  Measured on one AMD EPYC core at
-# (1e5, 16, 8): 28 ms per pass against 66 ms for the unrolled kernel (LLVM
-# does not vectorise its fully unrolled 136-term body across points) and
-# 92 ms for the NumPy/BLAS chunks.
+# (1e5, 16, 8), numba's static schedule: 24-25 ms per pass against 43-45 ms
+# for the unrolled kernel (LLVM does not vectorise its fully unrolled
+# 136-term body across points) and 92 ms for the NumPy/BLAS chunks.
 
 _BLOCK = 4
 
