@@ -24,6 +24,14 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/mclust.smk"
 
 
+onsuccess:
+    finish_run()
+
+
+onerror:
+    finish_run()
+
+
 rule all:
     input:
         "results/summary.tsv",

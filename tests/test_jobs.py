@@ -1,6 +1,7 @@
 """emgmm.jobs.run_job: a workflow script's main(smk) run inside this process,
 as the light rules run inside Snakemake's (without Snakemake here)."""
 
+import gc
 import logging
 import threading
 from types import SimpleNamespace
@@ -9,7 +10,7 @@ import pytest
 
 from emgmm import EmgmmError
 from emgmm.io import _temporary_name
-from emgmm.jobs import run_job
+from emgmm.jobs import finish_run, run_job
 
 SCRIPT = """
 import logging
@@ -127,3 +128,19 @@ def test_the_root_logger_is_left_as_it_was(job):
     with pytest.raises(EmgmmError):
         job("b", fail=True)
     assert root.level == level and root.handlers == handlers
+
+
+def test_finish_run_cancels_pending_timers_and_freezes_the_heap():
+    # Snakemake's scheduler leaves a 1 s re-evaluation Timer that Python
+    # waits for at exit; finish_run (the Snakefile's onsuccess/onerror) ends it.
+    fired = threading.Event()
+    timer = threading.Timer(60, fired.set)
+    timer.start()
+    try:
+        finish_run()
+        timer.join(timeout=5)
+        assert not timer.is_alive() and not fired.is_set()
+        assert gc.get_freeze_count() > 0
+    finally:
+        timer.cancel()
+        gc.unfreeze()

@@ -8,6 +8,7 @@ sys.path.append(str(Path(workflow.basedir) / "src"))
 from emgmm import InputError  # noqa: E402
 from emgmm.config import validate_config  # noqa: E402
 from emgmm.config import split_covariance_types  # noqa: E402
+from emgmm.jobs import finish_run  # noqa: E402
 from emgmm.jobs import run_job as _run_job  # noqa: E402
 
 try:
