@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.patches import Ellipse  # noqa: E402
+from matplotlib.collections import EllipseCollection  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 
 from emgmm import InputError, plots  # noqa: E402
@@ -37,15 +37,27 @@ def test_figures_draw_the_first_two_of_three_dimensions(cov):
         for name in ("emgmm", "sklearn")
     }
     fig = plots.plot_ellipses(Y, fits, cov, n_std=2.0)
-    ellipses = [p for p in fig.axes[0].patches if isinstance(p, Ellipse)]
-    assert len(ellipses) == 6
+    collections = [
+        c for c in fig.axes[0].collections if isinstance(c, EllipseCollection)
+    ]
+    assert len(collections) == 2  # emgmm's and sklearn's, 3 ellipses each
+    ours = collections[0]
+    np.testing.assert_allclose(ours.get_offsets(), fits["emgmm"]["means"][:, :2])
     full = MODELS[cov].per_component(fits["emgmm"]["covariances"], 3, 3)
-    for k, ellipse in enumerate(ellipses[:3]):
-        np.testing.assert_allclose(ellipse.center, fits["emgmm"]["means"][k, :2])
-        vals = np.linalg.eigvalsh(full[k][:2, :2])
+    for k in range(3):
+        vals, vecs = np.linalg.eigh(full[k][:2, :2])
+        # width along the major axis, at its angle (degrees, modulo 180)
         np.testing.assert_allclose(
-            sorted([ellipse.width, ellipse.height]), 4.0 * np.sqrt(vals)
+            [ours.get_widths()[k], ours.get_heights()[k]],
+            4.0 * np.sqrt(vals[::-1]),
         )
+        major = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
+        turn = (ours.get_angles()[k] - major) % 180
+        assert min(turn, 180 - turn) < 1e-6
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "emgmm",
+        "sklearn",
+    ]
     labels = plots.plot_labelings(Y, {"emgmm": fits["emgmm"]["labels"]})
     offsets = labels.axes[0].collections[0].get_offsets()
     np.testing.assert_array_equal(np.asarray(offsets), Y[:, :2])

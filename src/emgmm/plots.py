@@ -12,7 +12,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.patches import Ellipse  # noqa: E402
+from matplotlib.collections import EllipseCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ._covariance import MODELS  # noqa: E402
 from .io import atomic_path  # noqa: E402
@@ -91,6 +93,9 @@ def plot_log_likelihood(traces):
         axes[0].plot(it, trace, style, marker=".", label=label)
         gap = np.maximum(final - np.asarray(trace), 1e-16)
         axes[1].semilogy(it, gap, style, marker=".", label=name)
+    # "1e-05", not matplotlib's mathtext 10^-5: parsing those labels was a
+    # third of the figure's time
+    axes[1].yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
     axes[0].set(xlabel="Iteration", ylabel="Mean log-likelihood", title="Trace")
     axes[1].set(
         xlabel="Iteration",
@@ -101,6 +106,10 @@ def plot_log_likelihood(traces):
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _power_of_ten(value, _pos):
+    return f"{value:.0e}"
 
 
 def plot_labelings(Y, panels, title="Clustering results on the UMAP projection"):
@@ -122,11 +131,29 @@ def plot_labelings(Y, panels, title="Clustering results on the UMAP projection")
     return fig
 
 
-def _ellipse(ax, mean, cov, n_std, **kwargs):
-    vals, vecs = np.linalg.eigh(cov[:2, :2])
-    angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
-    w, h = 2 * n_std * np.sqrt(np.maximum(vals[::-1], 0))
-    ax.add_patch(Ellipse(mean[:2], w, h, angle=angle, fill=False, **kwargs))
+def _ellipses(ax, means, covs, n_std, color, ls, label):
+    """Draw the ``n_std`` ellipses of ``covs`` (first two features) around
+    ``means`` as one collection (one patch per component made the figure 2.6x
+    slower at K = 64); return a legend handle for them."""
+    vals, vecs = np.linalg.eigh(covs[:, :2, :2])
+    angles = np.degrees(np.arctan2(vecs[:, 1, -1], vecs[:, 0, -1]))
+    sizes = 2 * n_std * np.sqrt(np.maximum(vals[:, ::-1], 0))
+    ax.add_collection(
+        EllipseCollection(
+            sizes[:, 0],
+            sizes[:, 1],
+            angles,
+            units="xy",
+            offsets=means[:, :2],
+            offset_transform=ax.transData,
+            facecolors="none",
+            edgecolors=color,
+            linestyles=ls,
+            linewidths=1.8,
+        )
+    )
+    # the legend's entry (a collection has none): the ellipse's line, the mean's x
+    return Line2D([], [], color=color, ls=ls, lw=1.8, marker="x", ms=8, label=label)
 
 
 def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
@@ -137,29 +164,20 @@ def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
     fig, ax = plt.subplots(figsize=(7, 6))
     _scatter(ax, Y, color="0.75")
     styles = [("C0", "-"), ("C3", "--"), ("C2", ":")]
+    handles = []
     for (name, fit), (color, ls) in zip(fits.items(), styles, strict=False):
         means = np.asarray(fit["means"])
         covs = MODELS[covariance_type].per_component(
             np.asarray(fit["covariances"]), *means.shape
         )
-        for k, (m, c) in enumerate(zip(means, covs, strict=True)):
-            _ellipse(
-                ax,
-                m,
-                c,
-                n_std,
-                color=color,
-                ls=ls,
-                lw=1.8,
-                label=name if k == 0 else None,
-            )
+        handles.append(_ellipses(ax, means, covs, n_std, color, ls, name))
         ax.plot(means[:, 0], means[:, 1], "x", color=color, ms=8)
     ax.set(
         xlabel="UMAP 1",
         ylabel="UMAP 2",
         title=f"Component means (x) and {n_std:g}-sigma covariance ellipses",
     )
-    ax.legend()
+    ax.legend(handles=handles)
     fig.tight_layout()
     return fig
 
