@@ -84,6 +84,7 @@ import warnings
 import em_reference
 import numpy as np
 import pytest
+from n_init_starts import replay_starts, tie_rule
 from sklearn import mixture
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
@@ -564,31 +565,6 @@ def test_threads_same_bytes(data, covariance_type, d, k):
 # ties between n_init starts
 
 
-def _starts(X, n_init, estimator, **kw):
-    """Each start of ``n_init`` alone: one RandomState object consumed in turn.
-
-    ``fit`` draws a start's randomness from the same RandomState object in
-    sequence, so fitting ``n_init`` estimators with ``n_init=1`` that share
-    one ``RandomState`` replays the starts of one ``n_init`` fit.
-    """
-    rs = np.random.RandomState(kw.pop("random_state"))
-    fits = []
-    for _ in range(n_init):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fits.append(estimator(random_state=rs, **kw).fit(X))
-    return fits
-
-
-def _tie_rule(lower_bounds, rtol=1e-12):
-    """The documented rule: a later start wins only if better by > rtol."""
-    best = 0
-    for i, lb in enumerate(lower_bounds[1:], start=1):
-        if lb > lower_bounds[best] + rtol * abs(lower_bounds[best]):
-            best = i
-    return best
-
-
 TIE_N_INIT = 6
 TIE_KW = dict(
     n_components=3,
@@ -609,8 +585,8 @@ def _tie_case(covariance_type, seed):
     if key not in _TIE_CACHE:
         X = blobs(2, n=300, k=3, seed=10 + seed)
         kw = dict(TIE_KW, covariance_type=covariance_type)
-        starts = _starts(X, TIE_N_INIT, GaussianMixture, random_state=seed, **kw)
-        sk_starts = _starts(
+        starts = replay_starts(X, TIE_N_INIT, GaussianMixture, random_state=seed, **kw)
+        sk_starts = replay_starts(
             X, TIE_N_INIT, mixture.GaussianMixture, random_state=seed, **kw
         )
         ours, sk = fit_both(X, n_init=TIE_N_INIT, random_state=seed, **kw)
@@ -627,7 +603,7 @@ def test_n_init_tie_keeps_the_earlier_start(covariance_type, seed):
     """
     X, starts, sk_starts, ours, sk = _tie_case(covariance_type, seed)
     lbs = [s.lower_bound_ for s in starts]
-    best = _tie_rule(lbs)
+    best = tie_rule(lbs)
     # a tie: another start reaches the same optimum to 1e-12
     tied = [
         i for i, lb in enumerate(lbs) if abs(lb - lbs[best]) <= 1e-12 * abs(lbs[best])
@@ -661,7 +637,7 @@ def test_n_init_tie_cases_cover_both_outcomes():
     outcomes = set()
     for covariance_type, seed in TIE_CASES:
         _, starts, sk_starts, _, _ = _tie_case(covariance_type, seed)
-        best = _tie_rule([s.lower_bound_ for s in starts])
+        best = tie_rule([s.lower_bound_ for s in starts])
         sk_best = int(np.argmax([s.lower_bound_ for s in sk_starts]))
         outcomes.add(best == sk_best)
     assert outcomes == {True, False}
