@@ -616,18 +616,31 @@ def full_weighted_log_prob(
     (n_samples, n_components), float64.
     """
     X = _as_rows(X)
-    shift, means, prec_chol = _as_f64(shift, means, prec_chol)
-    unrolled = X.shape[1] <= UNROLLED_MAX_FEATURES
+    unrolled, shift, means, prec_chol = _kernel_inputs(X, shift, means, prec_chol)
     kernel = _full_weighted_log_prob if unrolled else _blocked_weighted_log_prob
     with _numba_thread_limit(n_threads):
         return kernel(
             X,
-            _as_tuple(shift) if unrolled else shift,
+            shift,
             _log_w(log_weights, log_const),
             means,
-            prec_chol if unrolled else _padded(prec_chol),
+            prec_chol,
             n_blocks_for(X.shape[0]),
         )
+
+
+def _kernel_inputs(X, shift, means, prec_chol):
+    """Which kernel serves ``X`` and the parameters in its layout.
+
+    Returns ``(unrolled, shift, means, prec_chol)``: the unrolled kernel
+    (``n_features <= UNROLLED_MAX_FEATURES``) takes ``shift`` as a tuple and
+    the factors as they are; the blocked kernel takes ``shift`` as an array
+    and the factors padded to a multiple of 4 features.
+    """
+    shift, means, prec_chol = _as_f64(shift, means, prec_chol)
+    if X.shape[1] <= UNROLLED_MAX_FEATURES:
+        return True, _as_tuple(shift), means, prec_chol
+    return False, shift, means, _padded(prec_chol)
 
 
 def _padded(prec_chol):
@@ -712,17 +725,16 @@ def fused_full_pass(
                 f"sample_weight must have shape ({n_samples},) to match X, got "
                 f"{sample_weight.shape}; pass one weight per row"
             )
-    shift, means, prec_chol = _as_f64(shift, means, prec_chol)
+    unrolled, shift, means, prec_chol = _kernel_inputs(X, shift, means, prec_chol)
     n_blocks = n_blocks_for(n_samples)
-    unrolled = X.shape[1] <= UNROLLED_MAX_FEATURES
     kernel = _fused_full_blocks if unrolled else _blocked_full_blocks
     with _numba_thread_limit(n_threads):
         lse_sum, nk, sx, sxx = kernel(
             X,
-            _as_tuple(shift) if unrolled else shift,
+            shift,
             _log_w(log_weights, log_const),
             means,
-            prec_chol if unrolled else _padded(prec_chol),
+            prec_chol,
             sample_weight,
             weighted,
             n_blocks,
