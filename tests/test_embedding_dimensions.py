@@ -64,3 +64,13 @@ def test_figures_draw_the_first_two_of_three_dimensions(cov):
     plots.plot_uncertainty(Y, fits["emgmm"]["max_resp"], "uncertainty")
     for f in (fig, labels):
         plots.plt.close(f)
+
+
+def test_the_axes_hold_an_ellipse_wider_than_the_data():
+    # one broad component (sd 10 along x) over points within about 3 of 0:
+    # the limits follow the 2-sigma ellipse, not only its centre
+    Y = np.random.default_rng(0).normal(size=(200, 2))
+    fit = {"means": np.zeros((1, 2)), "covariances": np.diag([100.0, 1.0])[None]}
+    fig = plots.plot_ellipses(Y, {"emgmm": fit}, "full", n_std=2.0)
+    (x0, x1), (y0, y1) = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
+    assert x0 <= -20 and x1 >= 20 and y0 <= -2 and y1 >= 2

@@ -138,6 +138,11 @@ def _ellipses(ax, means, covs, n_std, color, ls, label):
     vals, vecs = np.linalg.eigh(covs[:, :2, :2])
     angles = np.degrees(np.arctan2(vecs[:, 1, -1], vecs[:, 0, -1]))
     sizes = 2 * n_std * np.sqrt(np.maximum(vals[:, ::-1], 0))
+    # the axes' limits hold each ellipse whole, as they did each patch: its
+    # half-extent along x and y is n_std times the standard deviation there
+    reach = n_std * np.sqrt(np.maximum(np.diagonal(covs[:, :2, :2], 0, 1, 2), 0))
+    ax.update_datalim(np.vstack([means[:, :2] - reach, means[:, :2] + reach]))
+    ax.autoscale_view()
     ax.add_collection(
         EllipseCollection(
             sizes[:, 0],
