@@ -135,21 +135,21 @@ def _ellipses(ax, means, covs, n_std, color, ls, label):
     """Draw the ``n_std`` ellipses of ``covs`` (first two features) around
     ``means`` as one collection (one patch per component made the figure 2.6x
     slower at K = 64); return a legend handle for them."""
-    vals, vecs = np.linalg.eigh(covs[:, :2, :2])
+    centres, covs = means[:, :2], covs[:, :2, :2]
+    vals, vecs = np.linalg.eigh(covs)
     angles = np.degrees(np.arctan2(vecs[:, 1, -1], vecs[:, 0, -1]))
     sizes = 2 * n_std * np.sqrt(np.maximum(vals[:, ::-1], 0))
     # the axes' limits hold each ellipse whole, as they did each patch: its
     # half-extent along x and y is n_std times the standard deviation there
-    reach = n_std * np.sqrt(np.maximum(np.diagonal(covs[:, :2, :2], 0, 1, 2), 0))
-    ax.update_datalim(np.vstack([means[:, :2] - reach, means[:, :2] + reach]))
-    ax.autoscale_view()
+    reach = n_std * np.sqrt(np.maximum(np.diagonal(covs, 0, 1, 2), 0))
+    ax.update_datalim(np.vstack([centres - reach, centres + reach]))
     ax.add_collection(
         EllipseCollection(
             sizes[:, 0],
             sizes[:, 1],
             angles,
             units="xy",
-            offsets=means[:, :2],
+            offsets=centres,
             offset_transform=ax.transData,
             facecolors="none",
             edgecolors=color,
