@@ -147,3 +147,22 @@ def test_convergence_figure_has_a_legend_up_to_twenty_components(n_components):
         assert ax.get_legend() is None
         assert f"{n_components} components: no legend above 20" in ax.get_title()
     plots.plt.close(fig)
+
+
+def test_a_saved_figure_is_drawn_once_with_the_same_bytes(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from emgmm import plots
+
+    weights = np.random.default_rng(0).dirichlet(np.ones(4), size=12)
+    plain = tmp_path / "plain.png"
+    plots.plot_mixing_convergence(weights).savefig(
+        plain, dpi=110, metadata={"Software": None}
+    )
+    draws = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda fig, r: draws.append(1) or draw(fig, r))
+    plots.save_figure(plots.plot_mixing_convergence(weights), tmp_path / "saved.png")
+    # tight_layout's placeholder engine made savefig draw twice (a dry run)
+    assert len(draws) == 1
+    assert (tmp_path / "saved.png").read_bytes() == plain.read_bytes()
