@@ -166,3 +166,30 @@ def test_a_saved_figure_is_drawn_once_with_the_same_bytes(tmp_path, monkeypatch)
     # tight_layout's placeholder engine made savefig draw twice (a dry run)
     assert len(draws) == 1
     assert (tmp_path / "saved.png").read_bytes() == plain.read_bytes()
+
+
+def test_confusion_heatmap_labels_and_annotates_each_cell():
+    import pandas as pd
+
+    from emgmm import plots
+
+    small = pd.DataFrame([[5, 0], [1, 40], [0, 2]], index=[0, 1, 3], columns=[7, 9])
+    large = pd.DataFrame(np.arange(32 * 32).reshape(32, 32))
+    fig = plots.plot_confusion(
+        {"small": (small, "rows", "cols"), "large": (large, "r", "c")}
+    )
+    ax, ax_large = fig.axes
+    bottom, top = ax.get_ylim()
+    assert (bottom, top) == (3, 0)  # first row on top
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1", "3"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["7", "9"]
+    assert list(ax.get_xticks()) == [0.5, 1.5]
+    cells = {(t.get_position(), t.get_text(), t.get_color()) for t in ax.texts}
+    assert ((1.5, 1.5), "40", "white") in cells  # the darkest cell
+    assert ((0.5, 0.5), "5", "black") in cells
+    assert len(cells) == small.size
+    # 1024 cells: no numbers; every second label of 32
+    assert not ax_large.texts
+    assert [t.get_text() for t in ax_large.get_yticklabels()][:3] == ["0", "2", "4"]
+    assert len(ax_large.get_xticklabels()) == 16
+    plots.plt.close(fig)

@@ -36,6 +36,8 @@ __all__ = [
 _LARGE = 20_000
 # most entries of a figure's legend (more components: no legend)
 _MAX_LEGEND = 20
+# most tick labels on an axis of a heatmap
+_MAX_TICK_LABELS = 20
 
 
 def save_figure(fig, path, dpi=110):
@@ -324,18 +326,40 @@ def plot_confusion(matrices):
     """Heatmaps of confusion matrices.
 
     ``matrices`` maps a title to ``(table, row_name, column_name)``, the table
-    a DataFrame of counts.
+    a DataFrame of counts. Each cell holds its count where a table has at
+    most 200 cells; at most about 20 labels per axis are shown.
     """
-    import seaborn as sns
-
     n = len(matrices)
     fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.8))
     axes = np.atleast_1d(axes)
     for ax, (name, (cm, rows, cols)) in zip(axes, matrices.items(), strict=True):
-        sns.heatmap(cm, annot=cm.size <= 200, fmt="d", cmap="Blues", cbar=False, ax=ax)
+        _heatmap(ax, cm, annotate=cm.size <= 200)
         ax.set(title=name, ylabel=rows, xlabel=cols)
     fig.tight_layout()
     return fig
+
+
+def _heatmap(ax, table, annotate, cmap="Blues"):
+    # seaborn.heatmap's look (first row on top, labelled cell centres, no
+    # frame) without its full draw of the figure per call to check whether
+    # tick labels overlap: that draw was 0.13 s of each 32-row heatmap
+    counts = table.to_numpy()
+    mesh = ax.pcolormesh(counts, cmap=cmap)
+    ax.set(xlim=(0, counts.shape[1]), ylim=(counts.shape[0], 0))
+    for axis, labels in ((ax.xaxis, table.columns), (ax.yaxis, table.index)):
+        step = -(-len(labels) // _MAX_TICK_LABELS)
+        axis.set_ticks(np.arange(0, len(labels), step) + 0.5, labels[::step])
+    ax.tick_params(length=3)
+    ax.spines[:].set_visible(False)
+    if annotate:
+        shade = mesh.cmap(mesh.norm(counts))
+        # dark cells get white text (seaborn's rule: relative luminance)
+        dark = shade[..., :3] @ [0.2126, 0.7152, 0.0722] <= 0.408
+        for (i, j), count in np.ndenumerate(counts):
+            colour = "white" if dark[i, j] else "black"
+            ax.text(
+                j + 0.5, i + 0.5, f"{count:d}", ha="center", va="center", color=colour
+            )
 
 
 def plot_stability_summary(table, dataset):
