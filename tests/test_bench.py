@@ -5,6 +5,7 @@ structure and that its numbers are finite and consistent with each other.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -255,3 +256,27 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert re.match(r"python -m bench\.engine: error: .*\(see --help\)$", proc.stderr)
     assert message in proc.stderr
     assert not out.exists()
+
+
+def test_workflow_bench_calls_a_cache_that_compiled_missed(tmp_path):
+    """A numba cache that holds both packages' kernels but compiles is no warm cache."""
+    from bench.workflow.__main__ import cache_label, compiled_kernels, numba_cache_state
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for name in (
+        "_em_numba.f-1.py311.nbi",
+        "umap_.g-2.py311.nbi",
+        "_em_numba.f-1.1.nbc",
+    ):
+        (pkg / name).write_text("x")
+    state, before = numba_cache_state(tmp_path), compiled_kernels(tmp_path)
+    assert state == "warm"
+    assert cache_label(state, len(compiled_kernels(tmp_path) - before)) == "warm"
+    # numba rewrites an entry when the source changed and adds one for a new CPU
+    (pkg / "_em_numba.f-1.1.nbc").write_text("rewritten")
+    os.utime(pkg / "_em_numba.f-1.1.nbc", ns=(1, 1))
+    (pkg / "_em_numba.f-1.2.nbc").write_text("new")
+    compiled = len(compiled_kernels(tmp_path) - before)
+    assert cache_label(state, compiled) == "missed: 2 kernels compiled"
+    assert numba_cache_state(tmp_path / "empty") == "cold"

@@ -14,7 +14,8 @@ For each repeat, in fresh scratch directories (the config copied in as
    rerun of ``snakemake`` timed.
 
 Both use the same numba cache directory and the same UMAP code; whether that
-cache held umap's and emgmm's kernels before the run is printed. ``--cold``
+cache held umap's and emgmm's kernels before the run is printed, and how many
+kernels the run compiled all the same (a cache for another CPU or source). ``--cold``
 gives each run a fresh, empty ``NUMBA_CACHE_DIR`` (the operating system's file
 cache stays warm). ``--json`` writes everything measured.
 """
@@ -47,6 +48,18 @@ def load_config(path):
     return validate_config(config, REPO / "workflow/schemas/config.schema.yaml")
 
 
+def compiled_kernels(cache_dir):
+    """The compiled kernels (``.nbc`` files) in ``cache_dir``, with their mtimes.
+
+    numba writes a new file for a new entry and rewrites the old ones when a
+    source file changed: either shows in the difference of two calls.
+    """
+    return {
+        (p.relative_to(cache_dir), p.stat().st_mtime_ns)
+        for p in Path(cache_dir).rglob("*.nbc")
+    }
+
+
 def numba_cache_state(cache_dir):
     """``"warm"`` if ``cache_dir`` holds both umap's and emgmm's kernels."""
     index = [p.name for p in Path(cache_dir).rglob("*.nbi")] if cache_dir else []
@@ -55,6 +68,17 @@ def numba_cache_state(cache_dir):
     if umap and emgmm:
         return "warm"
     return "cold" if not (umap or emgmm) else f"partial (umap {umap}, emgmm {emgmm})"
+
+
+def cache_label(state, compiled):
+    """The cache's state before a run and the kernels the run compiled.
+
+    A cache can hold both packages' kernels and still miss (another CPU, an
+    edited source file): then the run compiles, and is not called warm.
+    """
+    if not compiled:
+        return state
+    return f"{'missed' if state == 'warm' else state}: {compiled} kernels compiled"
 
 
 def _env(cache_dir):
@@ -171,12 +195,13 @@ def _write_config(workdir, config):
 def measure(config, cores, scratch, cache_dir, add_k):
     """One repeat: pipeline, one process, and (optionally) adding one K."""
     env = _env(cache_dir)
-    result = {"cache": numba_cache_state(cache_dir), "load_before": os.getloadavg()}
+    state, before = numba_cache_state(cache_dir), compiled_kernels(cache_dir)
+    result = {"load_before": os.getloadavg()}
     pipe = scratch / "pipeline"
     _write_config(pipe, config)
     result["pipeline"] = run_snakemake(pipe, cores, env)
     result["pipeline"]["rules"] = per_rule(pipe)
-    result["cache_after_pipeline"] = numba_cache_state(cache_dir)
+    result["cache"] = cache_label(state, len(compiled_kernels(cache_dir) - before))
     summary = (pipe / "results/summary.tsv").read_bytes()
     if add_k:
         more = copy.deepcopy(config)
