@@ -15,9 +15,9 @@ For each repeat, in fresh scratch directories (the config copied in as
 
 Both use the same numba cache directory and the same UMAP code; whether that
 cache held umap's and emgmm's kernels before the run is printed, and how many
-kernels the run compiled all the same (a cache for another CPU or source). ``--cold``
-gives each run a fresh, empty ``NUMBA_CACHE_DIR`` (the operating system's file
-cache stays warm). ``--json`` writes everything measured.
+kernels the run compiled all the same (a cache for another CPU or source).
+``--cold`` gives each run a fresh, empty ``NUMBA_CACHE_DIR`` (the operating
+system's file cache stays warm). ``--json`` writes everything measured.
 """
 
 import argparse

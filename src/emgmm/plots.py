@@ -352,9 +352,11 @@ def _heatmap(ax, table, annotate, cmap="Blues"):
     ax.tick_params(length=3)
     ax.spines[:].set_visible(False)
     if annotate:
-        shade = mesh.cmap(mesh.norm(counts))
-        # dark cells get white text (seaborn's rule: relative luminance)
-        dark = shade[..., :3] @ [0.2126, 0.7152, 0.0722] <= 0.408
+        # dark cells get white text: seaborn's rule, relative luminance of
+        # the cell's sRGB colour at most 0.408
+        rgb = mesh.cmap(mesh.norm(counts))[..., :3]
+        linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        dark = linear @ [0.2126, 0.7152, 0.0722] <= 0.408
         for (i, j), count in np.ndenumerate(counts):
             colour = "white" if dark[i, j] else "black"
             ax.text(
