@@ -7,7 +7,8 @@ so the expensive results are computed once per test session.
 import numpy as np
 import pandas as pd
 import pytest
-from workflow_helpers import snakemake, write_config
+import yaml
+from workflow_helpers import REPO, snakemake, write_config
 
 SWEEP_CONFIG = {
     "datasets": {
@@ -75,8 +76,7 @@ def digits_embedding():
     from emgmm.data import load_dataset
     from emgmm.embed import umap_embed
 
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
     X, y, _ = load_dataset("digits", {"source": "digits"})
-    embedding, _ = umap_embed(
-        X, n_components=2, n_neighbors=15, min_dist=0.1, random_state=42
-    )
+    embedding, _ = umap_embed(X, **config["umap"])
     return embedding, y

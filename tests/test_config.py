@@ -84,13 +84,14 @@ def test_covariance_types_split_into_sklearn_types_and_mclust_models():
         (
             {"source": "digits", "n_samples": 100},
             "config key 'datasets/x': unknown key(s) 'n_samples' for source "
-            "'digits'; allowed: on_duplicates, on_invalid, source, umap",
+            "'digits'; allowed: fit_space, on_duplicates, on_invalid, preprocess, "
+            "source, umap",
         ),
         (
             {"source": "blobs", "path": "a.csv"},
             "config key 'datasets/x': unknown key(s) 'path' for source 'blobs'; "
-            "allowed: centers, cluster_std, n_features, n_samples, on_duplicates, "
-            "on_invalid, random_state, source, umap",
+            "allowed: centers, cluster_std, fit_space, n_features, n_samples, "
+            "on_duplicates, on_invalid, preprocess, random_state, source, umap",
         ),
         (
             {"source": "large", "label_column": "y"},
@@ -99,8 +100,8 @@ def test_covariance_types_split_into_sklearn_types_and_mclust_models():
         (
             {"source": "file", "path": "a.csv", "n_features": 3},
             "config key 'datasets/x': unknown key(s) 'n_features' for source "
-            "'file'; allowed: columns, label_column, on_duplicates, on_invalid, "
-            "path, source, umap",
+            "'file'; allowed: columns, fit_space, label_column, on_duplicates, "
+            "on_invalid, path, preprocess, source, umap",
         ),
         (
             {"source": "digits", "on_invalid": "skip"},
@@ -208,3 +209,88 @@ def test_config_and_umap_embed_share_every_bound(name, outside, bound):
 @pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")))
 def test_config_files_are_valid(path):
     validate_config(yaml.safe_load(path.read_text()), SCHEMA)
+
+
+# -- config files: reading them, and what an overlay changes ------------------
+
+
+def test_a_yaml_mistake_names_file_line_and_column(tmp_path):
+    """Before: Snakemake's 'Config file is not valid JSON or YAML', no file
+    or line."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("datasets:\n  mine:\n    source: file\nK: [2, 3\nseeds: [0]\n")
+    with pytest.raises(InputError) as err:
+        config_module.read_config_file(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}:5:6: not valid YAML (")
+    assert "\n" not in message
+
+
+def test_a_tab_is_named_as_the_mistake(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("datasets:\n  mine:\n\tsource: file\n")
+    with pytest.raises(InputError, match=r"mine.yaml:3:1: .*that line holds a tab"):
+        config_module.read_config_file(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, r"does not exist \(looked in"),
+        ("- a\n- b\n", "must hold keys such as 'datasets:' and 'K:' at its top level"),
+    ],
+)
+def test_a_missing_or_keyless_file_is_one_line(tmp_path, text, message):
+    path = tmp_path / "mine.yaml"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        config_module.read_config_file(path)
+
+
+def test_an_empty_file_changes_nothing(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n")
+    assert config_module.read_config_file(path) == {}
+
+
+def merged(*files):
+    """Snakemake's merge of config files (snakemake.utils.update_config)."""
+    from snakemake.utils import update_config
+
+    out = {}
+    for f in files:
+        update_config(out, copy.deepcopy(f))
+    return out
+
+
+BASE = {"datasets": {"digits": {"source": "digits"}}, "K": [2, 4], "seeds": [42]}
+MINE = {"datasets": {"mine": {"source": "file", "path": "m.csv"}}}
+
+
+def test_an_overlay_naming_datasets_runs_only_those():
+    """Before: `--configfile config.yaml mine.yaml` ran digits too."""
+    config = config_module.apply_overlays(merged(BASE, MINE), [BASE, MINE])
+    assert list(config["datasets"]) == ["mine"]
+    assert config["K"] == [2, 4]  # config.yaml's other settings stay
+
+
+def test_an_overlay_of_settings_keeps_the_datasets():
+    config = config_module.apply_overlays(merged(BASE, {"K": [3]}), [BASE, {"K": [3]}])
+    assert list(config["datasets"]) == ["digits"] and config["K"] == [3]
+
+
+def test_an_overlay_may_change_one_key_of_a_dataset():
+    change = {"datasets": {"digits": {"on_duplicates": "drop"}}}
+    config = config_module.apply_overlays(merged(BASE, change), [change])
+    assert config["datasets"] == {
+        "digits": {"source": "digits", "on_duplicates": "drop"}
+    }
+
+
+def test_a_null_dataset_is_left_out():
+    """Before: `digits: null` in an overlay was a config error."""
+    change = {"datasets": {"digits": None, **MINE["datasets"]}}
+    config = config_module.apply_overlays(merged(BASE, change), [change])
+    assert list(config["datasets"]) == ["mine"]
+    validate_config(config)  # what the workflow checks next

@@ -23,10 +23,12 @@ from ._errors import InputError
 
 __all__ = [
     "SCHEMA_PATH",
+    "apply_overlays",
     "check_value",
     "describe_error",
     "definition",
     "parameter_schema",
+    "read_config_file",
     "split_covariance_types",
     "validate_config",
     "validate_dataset",
@@ -47,6 +49,118 @@ def _load_schema(path):
 
 def _schema():
     return _load_schema(SCHEMA_PATH)
+
+
+def read_config_file(path):
+    r"""Read one YAML config file; a missing or invalid file is one line.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    dict
+        The file's mapping (an empty file is an empty mapping).
+
+    Raises
+    ------
+    InputError
+        ``config file <path> does not exist ...``, or ``<path>:<line>:<column>:
+        not valid YAML (<what the parser found>) ...``, or a file whose top
+        level is not a mapping of keys.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "mine.yaml")
+    >>> _ = open(path, "w").write("K: [2, 3\nseeds: [0]\n")
+    >>> read_config_file(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    emgmm._errors.InputError: .../mine.yaml:2:6: not valid YAML (...
+    """
+    path = Path(path)
+    if not path.is_file():
+        where = "is a folder" if path.is_dir() else "does not exist"
+        raise InputError(
+            f"config file {path} {where} (looked in {Path.cwd()}); check its name, "
+            "or run snakemake from the folder that holds it"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"config file {path} is not UTF-8 text (byte {err.start}); save it as UTF-8"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        what = " ".join(p for p in (err.context, err.problem) if p)
+        line = text.splitlines()[mark.line] if mark and text else ""
+        fix = (
+            "indent with spaces: that line holds a tab"
+            if "\t" in line
+            else "fix that line (a list is [a, b] or one '- item' per line, "
+            "and a key ends with ': ')"
+        )
+        raise InputError(f"{where}: not valid YAML ({what}); {fix}") from None
+    except yaml.YAMLError as err:  # pragma: no cover - every parser error is marked
+        raise InputError(f"{path}: not valid YAML ({err})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(
+            f"config file {path} must hold keys such as 'datasets:' and 'K:' at "
+            f"its top level, got a {type(data).__name__}"
+        )
+    return data
+
+
+def apply_overlays(config, overlays):
+    """Apply the workflow's rule for config files given on the command line.
+
+    Snakemake reads ``config.yaml`` (the Snakefile's ``configfile:``) and
+    merges every ``--configfile`` into it, key by key. That merge is right
+    for settings (an overlay that says ``K: [3]`` changes K and keeps the
+    rest) but not for the list of datasets: an overlay that names the user's
+    own data would run ``config.yaml``'s ``digits`` as well. So the datasets
+    run are those named by the *last* file that has a ``datasets`` key
+    (``config.yaml`` when no overlay has one), each with its merged settings
+    (an overlay may change one key of a dataset ``config.yaml`` names), and
+    a dataset set to ``null`` is left out.
+
+    Parameters
+    ----------
+    config : dict
+        Snakemake's merged config; changed in place.
+    overlays : list of dict
+        The command line's config files, in order, as read by
+        :func:`read_config_file`.
+
+    Returns
+    -------
+    config : dict
+
+    Examples
+    --------
+    >>> merged = {"datasets": {"digits": {"source": "digits"},
+    ...                        "mine": {"source": "file", "path": "m.csv"}}}
+    >>> overlay = {"datasets": {"mine": {"source": "file", "path": "m.csv"}}}
+    >>> sorted(apply_overlays(merged, [overlay])["datasets"])
+    ['mine']
+    """
+    datasets = config.get("datasets")
+    if not isinstance(datasets, dict):
+        return config  # the schema check names the problem
+    named = [o["datasets"] for o in overlays if isinstance(o.get("datasets"), dict)]
+    names = list(named[-1]) if named else list(datasets)
+    config["datasets"] = {
+        name: datasets[name] for name in names if datasets.get(name) is not None
+    }
+    return config
 
 
 def definition(name):

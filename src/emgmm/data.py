@@ -10,7 +10,15 @@ What is checked, and what a dataset entry may say about it:
 
 * the file exists, is a file, has a known extension, can be read and has a
   header and at least one row;
-* every feature column is numeric;
+* the feature columns: those named in ``columns``, each of which must be
+  numeric; without ``columns``, every column of measurements but the label:
+  text columns (no value is a number: names, categories such as a species
+  or an island), integer codes (a year, a site number) and row numbers are
+  skipped and named, with the reason, in the log and in ``info``
+  (:func:`_why_skipped`); a column of numbers with a few values that are
+  not is an error naming a value;
+* the label column, when given: its values are kept as names
+  (``info["label_names"]``), coded 0..L-1 in sorted order;
 * no NaN or infinite values (``on_invalid: error``, the default), or rows
   holding them are dropped and counted (``on_invalid: drop``);
 * no column is constant (zero variance) — for files only: digits has blank
@@ -22,9 +30,15 @@ What is checked, and what a dataset entry may say about it:
 Too few rows for the number of components is checked by the fit
 (:func:`emgmm.fitting.fit_mixture`), so that a change of ``K`` does not rerun
 the ``load`` step.
+
+:func:`check_before_run` runs what can be checked before any job of the
+workflow: the file, its header, and, when the ``load`` step would run, the
+values, so that a mistake stops the run before it replaces good results.
 """
 
 import logging
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +47,14 @@ import pandas as pd
 from ._errors import InputError
 from .config import parameter_schema, validate_dataset
 
-__all__ = ["find_duplicates", "load_dataset", "validate_matrix"]
+__all__ = [
+    "check_before_run",
+    "find_duplicates",
+    "load_dataset",
+    "load_spec",
+    "read_columns",
+    "validate_matrix",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +62,50 @@ logger = logging.getLogger(__name__)
 ON_INVALID = tuple(parameter_schema("dataset", "on_invalid")["enum"])
 ON_DUPLICATES = tuple(parameter_schema("dataset", "on_duplicates")["enum"])
 
+# Readers by extension: (whole table, header only). A header-only read
+# checks names before any job at the cost of one line.
 _READERS = {
-    ".csv": lambda p: pd.read_csv(p),
-    ".tsv": lambda p: pd.read_csv(p, sep="\t"),
-    ".txt": lambda p: pd.read_csv(p, sep=None, engine="python"),
-    ".parquet": lambda p: pd.read_parquet(p),
-    ".pq": lambda p: pd.read_parquet(p),
+    ".csv": (
+        lambda p: pd.read_csv(p),
+        lambda p: pd.read_csv(p, nrows=0),
+    ),
+    ".tsv": (
+        lambda p: pd.read_csv(p, sep="\t"),
+        lambda p: pd.read_csv(p, sep="\t", nrows=0),
+    ),
+    ".txt": (
+        lambda p: pd.read_csv(p, sep=None, engine="python"),
+        lambda p: pd.read_csv(p, sep=None, engine="python", nrows=1),
+    ),
+    ".parquet": (
+        lambda p: pd.read_parquet(p),
+        lambda p: _parquet_header(p),
+    ),
+    ".pq": (
+        lambda p: pd.read_parquet(p),
+        lambda p: _parquet_header(p),
+    ),
 }
+# Keys of a dataset entry that are not about loading it: changing them must
+# not rerun `load` (the workflow passes load_spec(spec) as its params).
+_NOT_LOADING = ("umap", "preprocess", "fit_space")
+
+
+def _parquet_header(path):
+    import pyarrow.parquet as pq
+
+    return pd.DataFrame(columns=pq.read_schema(path).names)
+
+
+@dataclass
+class _Table:
+    """What a source gives: features, labels and what was made of the columns."""
+
+    X: np.ndarray
+    y: np.ndarray | None
+    names: list
+    label_names: list | None = None
+    skipped: dict = field(default_factory=dict)
 
 
 def _digits(spec):
@@ -55,7 +113,7 @@ def _digits(spec):
 
     X, y = load_digits(return_X_y=True)
     names = [f"pixel_{i}" for i in range(X.shape[1])]
-    return X.astype(np.float64), y, names
+    return _Table(X.astype(np.float64), y, names, [str(c) for c in range(10)])
 
 
 def _blobs(spec):
@@ -69,7 +127,7 @@ def _blobs(spec):
         random_state=spec.get("random_state", 0),
     )
     names = [f"x{i}" for i in range(X.shape[1])]
-    return X, y, names
+    return _Table(X, y, names, [f"centre {c}" for c in range(int(y.max()) + 1)])
 
 
 def _large(spec):
@@ -98,7 +156,8 @@ def _not_utf8(path):
     return "could not be decoded as text; save it as UTF-8 CSV/TSV"
 
 
-def _read_table(path):
+def _read_table(path, header_only=False):
+    """The table at ``path`` (only its column names if ``header_only``)."""
     path = Path(path)
     if not path.exists():
         raise InputError(
@@ -117,7 +176,7 @@ def _read_table(path):
             f"use one of {', '.join(sorted(_READERS))}"
         )
     try:
-        df = reader(path)
+        df = reader[1 if header_only else 0](path)
     except pd.errors.EmptyDataError:
         raise InputError(
             f"data file {path} is empty; it needs a header line and data rows"
@@ -130,7 +189,7 @@ def _read_table(path):
             f"data file {path} could not be read as {path.suffix[1:]} ({first}); "
             "check the file's format and extension"
         ) from None
-    if df.shape[0] == 0:
+    if df.shape[0] == 0 and not header_only:
         raise InputError(
             f"data file {path} has a header but no data rows; add the data"
         )
@@ -153,9 +212,8 @@ def _not_numeric(path, col, values):
     )
 
 
-def _file(spec):
-    path = spec["path"]
-    df = _read_table(path)
+def _check_names(path, df, spec):
+    """Check the names a file dataset uses against the table's columns."""
     label = spec.get("label_column")
     if label is not None and label not in df.columns:
         raise InputError(
@@ -164,40 +222,124 @@ def _file(spec):
         )
     columns = spec.get("columns")
     if columns is None:
-        columns = [c for c in df.columns if c != label]
+        return
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(
             f"data file {path}: column(s) {_short(missing)} not found; "
             f"columns are {_short(df.columns)}"
         )
+    seen = set()
+    for c in columns:
+        if c in seen:
+            raise InputError(
+                f"data file {path}: column {c!r} is named twice in 'columns'; "
+                "name each column once"
+            )
+        seen.add(c)
+
+
+# A numeric column of at most this many integer levels, each seen at least
+# this many times on average, is a code (a year, a site, a 0/1 flag), not a
+# measurement: standardised and given to UMAP, each level became a separate
+# string of points (penguins' year: ARI 0.23 against species with it, 0.93
+# without).
+CODE_LEVELS = 10
+CODE_REPEATS = 10
+
+
+def _why_skipped(values):
+    """Why a column is not a feature when ``columns`` is not given (None: it is).
+
+    * ``text``: no value is a number (names, categories such as a species);
+    * ``not numeric (<dtype>)``: dates, categoricals and other such types;
+    * ``code (L levels)``: integers with at most :data:`CODE_LEVELS` distinct
+      values, each seen :data:`CODE_REPEATS` times on average;
+    * ``row number``: distinct consecutive integers in a table of 100 rows or
+      more (an index column written with the table, e.g. pandas' ``Unnamed:
+      0`` or R's row names).
+
+    A column of numbers holding a few values that are not numbers is neither:
+    it stays, and the load names the bad value.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return "code (2 levels)"
+    if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+        present = values.dropna()
+        if pd.to_numeric(present, errors="coerce").notna().any():
+            return None  # numbers with typos: an error, not a skip
+        return "text"
+    if not pd.api.types.is_numeric_dtype(values):
+        return f"not numeric ({values.dtype})"  # dates, categories, ...
+    present = values.dropna().to_numpy(dtype=np.float64)
+    present = present[np.isfinite(present)]
+    if present.size == 0 or not np.all(present == np.round(present)):
+        return None
+    levels = np.unique(present)
+    if levels.size <= CODE_LEVELS and levels.size * CODE_REPEATS <= present.size:
+        return f"code ({levels.size} levels)"
+    consecutive = (
+        levels.size == present.size and levels[-1] - levels[0] == levels.size - 1
+    )
+    if consecutive and levels.size >= CODE_LEVELS * CODE_REPEATS:
+        return "row number"
+    return None
+
+
+def read_columns(path):
+    """The column names of a table, reading only its header.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_dataset` for a file that is missing, not a file, of an
+        unknown extension, empty or unreadable.
+    """
+    return [str(c) for c in _read_table(path, header_only=True).columns]
+
+
+def _file(spec):
+    path = spec["path"]
+    df = _read_table(path)
+    _check_names(path, df, spec)
+    label = spec.get("label_column")
+    columns = spec.get("columns")
+    skipped = {}
+    if columns is None:
+        candidates = [c for c in df.columns if c != label]
+        why = {str(c): _why_skipped(df[c]) for c in candidates}
+        skipped = {c: reason for c, reason in why.items() if reason is not None}
+        columns = [c for c in candidates if str(c) not in skipped]
+        if skipped:
+            logger.warning(
+                "data file %s: %d column(s) are not features: %s; name the "
+                "feature columns with 'columns' to choose them yourself",
+                path,
+                len(skipped),
+                _short(f"{c} ({reason})" for c, reason in skipped.items()),
+            )
     if not columns:
+        text = (
+            ", skipped: " + _short(f"{c} ({reason})" for c, reason in skipped.items())
+            if skipped
+            else ""
+        )
         raise InputError(
             f"data file {path}: no feature columns to use (columns are "
-            f"{_short(df.columns)}, label_column is {label!r}); add numeric columns"
+            f"{_short(df.columns)}, label_column is {label!r}{text}); add "
+            "numeric columns"
         )
     features = df[columns]
-    if features.columns.duplicated().any():
-        dup = features.columns[features.columns.duplicated()][0]
-        raise InputError(
-            f"data file {path}: column {dup!r} is named twice in 'columns'; "
-            "name each column once"
-        )
     for col in columns:
         values = features[col]
         if not pd.api.types.is_numeric_dtype(values):
             raise _not_numeric(path, col, values)
     X = features.to_numpy(dtype=np.float64)
-    y = None
+    y, label_names = None, None
     if label is not None:
-        y = pd.factorize(df[label], sort=True)[0]
-        if (y < 0).any():
-            rows = np.flatnonzero(y < 0) + 1
-            raise InputError(
-                f"data file {path}: label_column {label!r} is empty in data row(s) "
-                f"{_short(rows)}; fill them in or drop those rows"
-            )
-    return X, y, [str(c) for c in columns]
+        y, uniques = pd.factorize(df[label], sort=True)
+        label_names = [str(u) for u in uniques]
+    return _Table(X, y, [str(c) for c in columns], label_names, skipped)
 
 
 _SOURCES = {"digits": _digits, "blobs": _blobs, "large": _large, "file": _file}
@@ -291,6 +433,29 @@ def validate_matrix(
                 "'columns'"
             )
     return keep, n_dropped
+
+
+def _drop_unlabelled(y, keep, where, label, on_invalid):
+    """Rows whose label is empty: an error, or dropped with ``on_invalid: drop``."""
+    empty = np.flatnonzero(y < 0)
+    if on_invalid != "drop":
+        raise InputError(
+            f"{where}: label_column {label!r} is empty in data row(s) "
+            f"{_short(empty + 1)}; fill them in, or set on_invalid: drop for this "
+            "dataset"
+        )
+    n = int(keep[empty].sum())  # not already dropped for their values
+    logger.warning(
+        "%s: dropped %d row(s) whose label_column %r is empty (data row(s) %s)",
+        where,
+        n,
+        label,
+        _short(empty + 1),
+    )
+    keep = keep & (y >= 0)
+    if not keep.any():
+        raise InputError(f"{where}: no rows left after dropping; fix the data")
+    return keep, n
 
 
 def find_duplicates(X):
@@ -393,17 +558,25 @@ def load_dataset(name, spec, *, min_rows=1):
     """
     validate_dataset(name, spec)  # the config schema: keys of its source only
     source = spec["source"]
-    X, y, names = _SOURCES[source](spec)
+    table = _SOURCES[source](spec)
+    X, y, names = table.X, table.y, table.names
     where = f"data file {spec['path']}" if source == "file" else f"dataset {name!r}"
+    on_invalid = spec.get("on_invalid", "error")
     keep, n_dropped = validate_matrix(
         X,
         where=where,
         names=names,
         min_rows=min_rows,
-        on_invalid=spec.get("on_invalid", "error"),
+        on_invalid=on_invalid,
         # digits has blank border pixels: harmless for UMAP, kept as shipped.
         check_constant=source == "file",
     )
+    n_unlabelled = 0
+    if y is not None and (y < 0).any():
+        keep, n_unlabelled = _drop_unlabelled(
+            y, keep, where, spec.get("label_column"), on_invalid
+        )
+        n_dropped += n_unlabelled
     rows = np.flatnonzero(keep) + 1  # data-row numbers of the rows kept
     if n_dropped:
         X = X[keep]
@@ -417,12 +590,76 @@ def load_dataset(name, spec, *, min_rows=1):
     info = {
         "dataset": name,
         "source": source,
+        "spec": load_spec(spec),
         "n_samples": int(X.shape[0]),
         "n_features": int(X.shape[1]),
         "features": names,
+        "skipped_columns": table.skipped,
         "has_labels": y is not None,
+        "label_column": spec.get("label_column"),
+        "label_names": table.label_names,
         "n_dropped_invalid": n_dropped,
+        "n_dropped_unlabelled": n_unlabelled,
         "n_dropped_duplicates": n_dropped_duplicates,
         "n_duplicate_rows": n_duplicates,
     }
     return np.ascontiguousarray(X, dtype=np.float64), y, info
+
+
+def load_spec(spec):
+    """The keys of a dataset entry that decide what :func:`load_dataset` loads.
+
+    The workflow's ``load`` rule gets these as its parameters, so that a
+    change of the dataset's ``umap``, ``preprocess`` or ``fit_space`` reruns
+    the steps they change, not ``load``.
+    """
+    return {k: v for k, v in spec.items() if k not in _NOT_LOADING}
+
+
+def _loaded_before(spec, results):
+    """Whether ``results`` (``results/<dataset>``) holds a load of ``spec``
+    newer than its file: then the workflow's ``load`` step will not run."""
+    info_path, data_path = Path(results, "data.json"), Path(results, "data.npz")
+    if not (info_path.is_file() and data_path.is_file()):
+        return False
+    import json
+
+    try:
+        recorded = json.loads(info_path.read_text()).get("spec")
+    except ValueError:
+        return False
+    if recorded != load_spec(spec):
+        return False
+    path = spec.get("path")
+    return path is None or os.stat(path).st_mtime <= data_path.stat().st_mtime
+
+
+def check_before_run(name, spec, results):
+    """Check one dataset before the workflow runs any job.
+
+    What can be checked cheaply always is: for a file, that it exists, is a
+    file of a known type, and has the ``label_column`` and ``columns`` it
+    names (reading only its header). When the ``load`` step would run (no
+    earlier load of this entry newer than its file in ``results``), the
+    file is also loaded and checked whole, as :func:`load_dataset` does, so
+    that bad values stop the run before ``load`` replaces earlier results.
+
+    Parameters
+    ----------
+    name : str
+    spec : dict
+        The dataset's entry in the config (validated).
+    results : str or Path
+        The dataset's results folder, ``results/<name>``.
+
+    Raises
+    ------
+    InputError
+        The same one line :func:`load_dataset` would give.
+    """
+    if spec["source"] != "file":
+        return
+    path = spec["path"]
+    _check_names(path, _read_table(path, header_only=True), spec)
+    if not _loaded_before(spec, results):
+        load_dataset(name, spec)
