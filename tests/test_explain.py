@@ -10,7 +10,7 @@ from sklearn.datasets import make_blobs
 
 from emgmm import InputError
 from emgmm.compare import adjusted_rand, match_components
-from emgmm.explain import continue_fits, explain_difference
+from emgmm.explain import continue_fits, explain_difference, verdict
 from emgmm.fitting import fit_mixture
 from emgmm.summarize import comparison_scores, summary_table
 
@@ -168,16 +168,65 @@ def test_summary_carries_the_measurements(four_blobs):
     )
     s = scores_of(X, a, b)
     table = summary_table([("blobs", a.record, b.record, s)])
+    assert len(table) == 1  # one row per pair
+    row = table.iloc[0]
     c = s["continuation"]
-    for row in table.itertuples():
-        own = c[row.implementation]
-        assert row.continued_mean_log_likelihood == own["continued_mean_log_likelihood"]
-        assert row.stopped_short_by == own["stopped_short_by"]
-        assert row.continued_n_iter == own["continued_n_iter"]
-        assert row.same_optimum == c["same_optimum"]
-        assert row.continued_max_mean_distance == c["continued_max_mean_distance"]
-        assert row.label_agreement == s["label_agreement"]
-        assert row.explanation == s["explanation"]
+    for name in ("emgmm", "sklearn"):
+        own = c[name]
+        assert (
+            row[f"{name}_continued_mean_log_likelihood"]
+            == own["continued_mean_log_likelihood"]
+        )
+        assert row[f"{name}_stopped_short_by"] == own["stopped_short_by"]
+        assert row[f"{name}_continued_n_iter"] == own["continued_n_iter"]
+    assert row["same_optimum"] == c["same_optimum"]
+    assert row["continued_max_mean_distance"] == c["continued_max_mean_distance"]
+    assert row["label_agreement"] == s["label_agreement"]
+    assert row["explanation"] == s["explanation"]
+
+
+def test_summary_says_first_whether_the_fits_agree(four_blobs):
+    """Before: 35 columns, two rows per pair, the verdict in column 29."""
+    X, _ = four_blobs
+    a, b = pair(
+        X,
+        4,
+        dict(random_state=0, max_iter=50, tol=0.0),
+        dict(random_state=0, max_iter=100, tol=1e-3),
+    )
+    s = scores_of(X, a, b)
+    key = ("blobs", 4, "full", 0)
+    table = summary_table([("blobs", a.record, b.record, s)], chosen={key})
+    assert list(table.columns[:7]) == [
+        "dataset",
+        "n_components",
+        "covariance_type",
+        "random_state",
+        "agreement",
+        "verdict",
+        "chosen",
+    ]
+    row = table.iloc[0]
+    assert row["agreement"] == "same optimum" and row["chosen"]
+    assert row["verdict"].startswith("sklearn stopped ")
+    # tol=0 is not "not converged": it ran what it was asked, with no rule.
+    assert row["emgmm_stopping"] == "ran all 50 iterations (tol=0: no stopping rule)"
+    assert row["sklearn_stopping"].startswith("met tol=0.001 after ")
+
+
+def test_verdict_names_the_higher_of_two_optima():
+    cont = {
+        "same_optimum": False,
+        "same_log_likelihood": 1e-7,
+        "continued_log_likelihood_difference": -0.25,
+        "emgmm": {"stopped_short_by": 0.0, "continued_n_iter": 1},
+        "sklearn": {"stopped_short_by": 0.0, "continued_n_iter": 1},
+    }
+    word, sentence = verdict(
+        {"explanation": "different optima: ...", "continuation": cont}
+    )
+    assert word == "different optima"
+    assert sentence == "sklearn's optimum is higher by 0.25 per sample"
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ as the light rules run inside Snakemake's (without Snakemake here)."""
 
 import gc
 import logging
+import os
 import threading
 from types import SimpleNamespace
 
@@ -144,3 +145,40 @@ def test_finish_run_cancels_pending_timers_and_freezes_the_heap():
     finally:
         timer.cancel()
         gc.unfreeze()
+
+
+def test_a_failed_run_ends_with_what_to_fix(tmp_path, capsys, monkeypatch):
+    """Before: the one-line message was ~20 lines above Snakemake's closing
+    'WorkflowError: At least one job did not complete successfully.'"""
+    logs = tmp_path / "logs"
+    (logs / "tiny").mkdir(parents=True)
+    line = "emgmm: error in rule fit_em: dataset 'tiny': n_components=13 is more"
+    (logs / "tiny" / "fit_em.log").write_text(f"2026-01-01 fit ERROR {line}\n")
+    (logs / "tiny" / "load.log").write_text("2026-01-01 load INFO loaded\n")
+    old = logs / "old.log"
+    old.write_text("2020-01-01 x ERROR emgmm: error in rule load: an older run\n")
+    os.utime(old, (1.0e9, 1.0e9))
+    printed = []
+    monkeypatch.setattr("atexit.register", lambda f, *a: printed.append((f, a)))
+    try:
+        finish_run(failed=True, since=1.5e9, logs=logs)
+    finally:
+        gc.unfreeze()
+    assert capsys.readouterr().err == ""  # not yet: at exit, after Snakemake's
+    [(print_at_exit, args)] = printed
+    print_at_exit(*args)
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["emgmm: the run stopped; what to fix (from the jobs' logs):", line]
+
+
+def test_a_run_that_failed_for_another_reason_adds_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    printed = []
+    monkeypatch.setattr("atexit.register", lambda f, *a: printed.append((f, a)))
+    try:
+        finish_run(failed=True, since=0.0, logs=tmp_path / "no-logs")
+        finish_run(failed=False, since=0.0, logs=tmp_path / "no-logs")
+    finally:
+        gc.unfreeze()
+    assert capsys.readouterr().err == "" and printed == []

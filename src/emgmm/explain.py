@@ -15,7 +15,14 @@ from threadpoolctl import threadpool_limits
 
 from ._errors import InputError
 
-__all__ = ["IDENTICAL_MEANS", "continue_fits", "explain_difference", "identical"]
+__all__ = [
+    "IDENTICAL_MEANS",
+    "continue_fits",
+    "explain_difference",
+    "identical",
+    "stopping",
+    "verdict",
+]
 
 NAMES = ("emgmm", "sklearn")
 # Two fits whose matched means are this close and whose labels agree are
@@ -196,11 +203,42 @@ def continue_fits(
     return out
 
 
+def stopping(record):
+    """How a fit stopped, in words: what its stopping rule did.
+
+    scikit-learn's ``converged_`` is False for a fit run with ``tol=0``
+    (the change of the log-likelihood is never below 0), although such a
+    fit did what it was asked: run ``max_iter`` iterations with no stopping
+    rule. Whether those reached the optimum is measured by continuing the
+    fit (:func:`continue_fits`), not said by ``converged_``.
+
+    Parameters
+    ----------
+    record : dict
+        A fit record (:func:`emgmm.fitting.fit_mixture`): ``tol``,
+        ``converged``, ``n_iter`` and ``max_iter``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> stopping({"tol": 0.0, "converged": False, "n_iter": 50, "max_iter": 50})
+    'ran all 50 iterations (tol=0: no stopping rule)'
+    >>> stopping({"tol": 1e-3, "converged": True, "n_iter": 12, "max_iter": 100})
+    'met tol=0.001 after 12 iterations'
+    """
+    n, tol = record["n_iter"], record["tol"]
+    if tol == 0:
+        return f"ran all {n} iterations (tol=0: no stopping rule)"
+    if record["converged"]:
+        return f"met tol={tol:g} after {n} iterations"
+    return f"reached max_iter={record['max_iter']} before meeting tol={tol:g}"
+
+
 def _stopped(record, name):
-    if record["tol"] == 0:
-        return f"{name} ran all {record['n_iter']} iterations (tol=0)"
-    how = "converged" if record["converged"] else "did not converge"
-    return f"{name} {how} after {record['n_iter']} iterations (tol={record['tol']:g})"
+    return f"{name} {stopping(record)}"
 
 
 def explain_difference(ours, theirs, *, max_distance, ari, continuation=None):
@@ -284,3 +322,60 @@ def explain_difference(ours, theirs, *, max_distance, ari, continuation=None):
             f"tol within {c['max_iter']} iterations"
         )
     return text
+
+
+def _gap(value):
+    # Below 1e-12 per sample the difference is rounding, its sign too.
+    return "less than 1e-12" if abs(value) < 1e-12 else f"{value:.2g}"
+
+
+def verdict(scores):
+    """Whether two fits agree, in one word and one short sentence.
+
+    Parameters
+    ----------
+    scores : dict
+        From :func:`emgmm.summarize.comparison_scores`: ``explanation``
+        starts with the word, ``continuation`` holds what continuing both
+        fits measured (None for identical fits).
+
+    Returns
+    -------
+    agreement : str
+        ``identical`` (matched means within 1e-6, the same labels), ``same
+        optimum`` (they differ only because at least one stopped before
+        it), ``different optima`` or ``differ`` (not continued: not
+        measured).
+    sentence : str
+        What a reader needs to act on: which fit stopped short of the
+        shared optimum and by how much (mean log-likelihood per sample), or
+        which optimum is higher.
+
+    Examples
+    --------
+    >>> cont = {"same_optimum": True, "continued_log_likelihood_difference": 0.0,
+    ...         "emgmm": {"stopped_short_by": 0.0, "continued_n_iter": 1},
+    ...         "sklearn": {"stopped_short_by": 2.4e-4, "continued_n_iter": 210}}
+    >>> verdict({"explanation": "same optimum: ...", "continuation": cont})[1]
+    'sklearn stopped 0.00024 per sample below the optimum both reach \
+(210 more iterations); emgmm less than 1e-12'
+    """
+    word = scores["explanation"].split(":", 1)[0]
+    c = scores.get("continuation")
+    if word == "identical":
+        return word, "the same parameters and labels"
+    if c is None:
+        return word, "not continued: whether they share an optimum was not measured"
+    if c["same_optimum"]:
+        short = sorted(NAMES, key=lambda n: -c[n]["stopped_short_by"])
+        first, second = (c[n] for n in short)
+        return word, (
+            f"{short[0]} stopped {_gap(first['stopped_short_by'])} per sample below "
+            f"the optimum both reach ({first['continued_n_iter']} more iterations); "
+            f"{short[1]} {_gap(second['stopped_short_by'])}"
+        )
+    diff = c["continued_log_likelihood_difference"]
+    if abs(diff) <= c["same_log_likelihood"]:
+        return word, f"of equal mean log-likelihood (within {abs(diff):.2g})"
+    higher = "emgmm" if diff > 0 else "sklearn"
+    return word, f"{higher}'s optimum is higher by {abs(diff):.2g} per sample"

@@ -90,18 +90,18 @@ def plot_log_likelihood(traces):
     Parameters
     ----------
     traces : dict
-        ``name -> (lower_bounds, converged)``; ``lower_bounds[i]`` is the mean
+        ``name -> (lower_bounds, stopping)``; ``lower_bounds[i]`` is the mean
         log-likelihood evaluated in iteration ``i + 1`` (scikit-learn's
-        ``lower_bounds_``).
+        ``lower_bounds_``), ``stopping`` says how the fit stopped
+        (:func:`emgmm.explain.stopping`).
     """
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     final = max(tr[-1] for tr, _ in traces.values())
-    for (name, (trace, converged)), style in zip(
+    for (name, (trace, how)), style in zip(
         traces.items(), ["-", "--", ":"], strict=False
     ):
         it = np.arange(1, len(trace) + 1)
-        how = "converged" if converged else "not converged"
-        label = f"{name}: {len(trace)} it., {how}, final {trace[-1]:.6f}"
+        label = f"{name}: {how}; final {trace[-1]:.6f}"
         axes[0].plot(it, trace, style, marker=".", label=label)
         gap = np.maximum(final - np.asarray(trace), 1e-16)
         axes[1].semilogy(it, gap, style, marker=".", label=name)
@@ -173,13 +173,15 @@ def _ellipses(ax, means, covs, n_std, color, ls, label):
     return Line2D([], [], color=color, ls=ls, lw=1.8, marker="x", ms=8, label=label)
 
 
-def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
+def plot_ellipses(X, fits, covariance_type, n_std=2.0, names=("UMAP 1", "UMAP 2")):
     """Covariance ellipses (``n_std`` standard deviations) of each fit on the data.
 
-    ``fits`` maps a name to a dict with ``means`` and ``covariances``.
+    ``fits`` maps a name to a dict with ``means`` and ``covariances``, fitted
+    to ``X``; the figure draws the first two coordinates (the Gaussian
+    marginals there), named ``names``.
     """
     fig, ax = plt.subplots(figsize=(7, 6))
-    _scatter(ax, Y, color="0.75")
+    _scatter(ax, X, color="0.75")
     styles = [("C0", "-"), ("C3", "--"), ("C2", ":")]
     handles = []
     for (name, fit), (color, ls) in zip(fits.items(), styles, strict=False):
@@ -190,8 +192,8 @@ def plot_ellipses(Y, fits, covariance_type, n_std=2.0):
         handles.append(_ellipses(ax, means, covs, n_std, color, ls, name))
         ax.plot(means[:, 0], means[:, 1], "x", color=color, ms=8)
     ax.set(
-        xlabel="UMAP 1",
-        ylabel="UMAP 2",
+        xlabel=names[0],
+        ylabel=names[1],
         title=f"Component means (x) and {n_std:g}-sigma covariance ellipses",
     )
     ax.legend(handles=handles)
@@ -206,9 +208,19 @@ def plot_model_selection(table, criterion="bic"):
     criterion (averaged over seeds by the caller if needed); lower is better.
     """
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for cov, sub in table.groupby("covariance_type", sort=True):
+    table = table[np.isfinite(table[criterion].to_numpy(dtype=float))]
+    # mclust's models beside the emgmm fits (emgmm.summarize.MCLUST_START)
+    fitted_by = table["fitted_by"] if "fitted_by" in table else [""] * len(table)
+    mclust = np.char.startswith(np.asarray(fitted_by, dtype=str), "emgmm.mclust")
+    for (is_mclust, cov), sub in table.groupby([mclust, "covariance_type"], sort=True):
         sub = sub.sort_values("n_components")
-        ax.plot(sub["n_components"], sub[criterion], marker="o", label=cov)
+        ax.plot(
+            sub["n_components"],
+            sub[criterion],
+            marker="o" if not is_mclust else ".",
+            ls="--" if is_mclust else "-",
+            label=f"{cov} (mclust's start)" if is_mclust else cov,
+        )
     best = table.loc[table[criterion].idxmin()]
     ax.plot(
         best["n_components"],
@@ -218,7 +230,7 @@ def plot_model_selection(table, criterion="bic"):
         mfc="none",
         mec="k",
         mew=2,
-        label=f"best: K={best['n_components']}, {best['covariance_type']}",
+        label=f"best: K={int(best['n_components'])}, {best['covariance_type']}",
     )
     ax.set(
         xlabel="Number of components K",
