@@ -1,21 +1,20 @@
 """emgmm: our EM against scikit-learn's GaussianMixture on UMAP embeddings.
 
-load -> embed -> fit_em / fit_sklearn -> compare (match, score, figures) -> summary
+load -> preprocess -> embed -> fit_em / fit_sklearn -> compare (match, score,
+figures) -> model_selection, summary -> overview (the report's first page)
 """
 
-# config.yaml, unless config files are given on the command line: then those
-# alone (Snakemake would merge their `datasets` into config.yaml's and run
-# both). To change a few keys of config.yaml, name it first:
-#   snakemake --configfile config.yaml my-changes.yaml
-if not workflow.overwrite_configfiles:
 
-    configfile: "config.yaml"
+# The settings are config.yaml's; config files on the command line change
+# some and may name other datasets, which are then the only ones run:
+#   snakemake --cores 4 --configfile config.yaml mine.yaml
+# (workflow/rules/common.smk reads and checks them).
+include: "workflow/rules/common.smk"
 
 
 report: "workflow/report/workflow.rst"
 
 
-include: "workflow/rules/common.smk"
 include: "workflow/rules/resources.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/fit.smk"
@@ -29,12 +28,13 @@ onsuccess:
 
 
 onerror:
-    finish_run()
+    finish_run(failed=True, since=RUN_STARTED)
 
 
 rule all:
     input:
         "results/summary.tsv",
+        "results/overview.html",
         "results/manifest.json",
         all_fit_figures(),
         dataset_outputs(),

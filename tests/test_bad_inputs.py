@@ -4,9 +4,10 @@ no output of the failed job.
 The corpus is tests/bad_inputs/ (cases.yaml lists each case and its message).
 Config cases each run `snakemake` once with the case's overlay on a small valid
 config: Snakemake must stop while reading the config, before any job. Data
-cases are datasets of one config run once with `--keep-going` (one `load` job
-per case, in parallel, instead of a Snakemake start-up per case); each test
-then checks its own dataset's message, log and outputs.
+cases are datasets of two runs: those the checks before any job find (all
+named by one run, which starts no job), and those only a job finds (one run
+with `--keep-going`); each test then checks its own dataset's message, log
+and outputs.
 """
 
 import copy
@@ -22,13 +23,22 @@ pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())
 
+CHECK_CASES = sorted(n for n, c in CASES["data"].items() if c["rule"] == "check")
+JOB_CASES = sorted(n for n, c in CASES["data"].items() if c["rule"] != "check")
+
 # Files a case's dataset may have once its failing rule has run: the outputs
 # of the rules before it, nothing else (no output of the failed job, no
 # temporary file).
 UPSTREAM = {
-    "load": set(),
-    "embed": {"data.npz", "data.json"},
-    "fit_em": {"data.npz", "data.json", "embedding.npz", "embedding.json"},
+    "embed": {"data.npz", "data.json", "features.npz", "features.json"},
+    "fit_em": {
+        "data.npz",
+        "data.json",
+        "features.npz",
+        "features.json",
+        "embedding.npz",
+        "embedding.json",
+    },
 }
 
 
@@ -40,23 +50,56 @@ def assert_no_traceback(text):
     assert "Traceback" not in text, text[-3000:]
 
 
-@pytest.fixture(scope="module")
-def data_run(tmp_path_factory):
-    """Every data case as a dataset of one run (K = 13 for the too-few-rows case)."""
+def run_cases(tmp_path_factory, names, *args):
+    """The data cases ``names``, each a dataset of one run (K = 13 for the
+    too-few-rows case)."""
     workdir = tmp_path_factory.mktemp("bad_data")
     shutil.copytree(CORPUS / "data", workdir / "data")
     config = copy.deepcopy(TINY_CONFIG)
     config["datasets"] = {
-        name: {"source": "file", **case["spec"]} for name, case in CASES["data"].items()
+        name: {"source": "file", **CASES["data"][name]["spec"]} for name in names
     }
     config["K"] = [13]
     write_config(workdir, config)
-    return workdir, snakemake(workdir, "--keep-going", check=False)
+    return workdir, snakemake(workdir, *args, check=False)
 
 
-@pytest.mark.parametrize("case", sorted(CASES["data"]))
-def test_bad_data(data_run, case):
-    workdir, proc = data_run
+@pytest.fixture(scope="module")
+def check_run(tmp_path_factory):
+    """Every case the checks before any job stop, in one run."""
+    return run_cases(tmp_path_factory, CHECK_CASES)
+
+
+@pytest.fixture(scope="module")
+def job_run(tmp_path_factory):
+    """The cases only a job can find, run with --keep-going (one job per case,
+    in parallel, instead of a Snakemake start-up per case)."""
+    return run_cases(tmp_path_factory, JOB_CASES, "--keep-going")
+
+
+@pytest.mark.parametrize("case", CHECK_CASES)
+def test_bad_data_stops_the_run_before_any_job(check_run, case):
+    """Before: each stopped its `load` job, one problem per run, after
+    Snakemake had removed that dataset's earlier data.npz."""
+    workdir, proc = check_run
+    text = output_text(proc)
+    assert proc.returncode != 0
+    line = f"emgmm: data error: dataset {case!r}: {CASES['data'][case]['message']}"
+    assert [t for t in text.splitlines() if t.startswith(line)], (line, text[-3000:])
+    assert_no_traceback(text)
+    assert "Building DAG" not in text
+    assert not (workdir / "results").exists() and not (workdir / "logs").exists()
+
+
+def test_every_bad_dataset_is_named_in_the_same_run(check_run):
+    _, proc = check_run
+    named = [t for t in proc.stderr.splitlines() if t.startswith("emgmm: data error")]
+    assert len(named) == len(CHECK_CASES)
+
+
+@pytest.mark.parametrize("case", JOB_CASES)
+def test_bad_data_found_by_a_job(job_run, case):
+    workdir, proc = job_run
     rule, message = CASES["data"][case]["rule"], CASES["data"][case]["message"]
     text = output_text(proc)
     assert proc.returncode != 0
@@ -80,6 +123,21 @@ def test_bad_data(data_run, case):
         if p.is_file()
     }
     assert left <= UPSTREAM[rule], left
+
+
+def test_a_failed_run_ends_with_what_to_fix(job_run):
+    """Before: the run ended with Snakemake's 'At least one job did not
+    complete successfully', the one line ~20 lines above."""
+    _, proc = job_run
+    lines = proc.stderr.rstrip().splitlines()
+    head = "emgmm: the run stopped; what to fix (from the jobs' logs):"
+    tail = lines[len(lines) - 1 - lines[::-1].index(head) :]
+    assert all(t.startswith("emgmm: error in rule ") for t in tail[1:]), tail
+    for case in JOB_CASES:
+        rule, message = CASES["data"][case]["rule"], CASES["data"][case]["message"]
+        assert any(
+            t.startswith(f"emgmm: error in rule {rule}: {message}") for t in tail
+        ), (case, tail)
 
 
 @pytest.mark.parametrize("case", sorted(CASES["config"]))

@@ -9,7 +9,7 @@ import pytest
 from workflow_helpers import TINY_CONFIG, job_counts, snakemake, write_config
 
 from emgmm import InputError, io, mclust, plots
-from emgmm.summarize import CRITERIA_SIGN
+from emgmm.summarize import CRITERIA_SIGN, MCLUST_START
 
 
 def test_mclust_bic_figure_has_a_line_per_model_and_circles_the_best():
@@ -70,8 +70,28 @@ def test_workflow_fits_mclust_models_beside_the_sklearn_pairs(tmp_path):
     summary = pd.read_csv(tmp_path / "results" / "summary.tsv", sep="\t")
     assert set(summary["covariance_type"]) == {"full"}
     assert set(summary["criteria_sign"]) == {CRITERIA_SIGN}
+    # One model selection over both families, in one sign (scikit-learn's):
+    # before, mclust.json and model_selection.tsv each chose a model, in
+    # opposite signs, with no sentence relating them.
     selection = pd.read_csv(results / "model_selection.tsv", sep="\t")
-    assert set(selection["covariance_type"]) == {"full"}
+    assert set(selection["covariance_type"]) == {"full", "VVV", "EEI"}
+    mine = selection[selection["fitted_by"] == MCLUST_START]
+    for row in mine.itertuples():
+        value = table.loc[row.n_components, row.covariance_type]
+        if np.isnan(value):
+            assert not row.best_seed  # a failed fit is no candidate
+        else:
+            assert row.bic == -value and row.mclust_bic == value
+    assert selection["chosen"].sum() == 1
+    chosen_row = selection[selection["chosen"]].iloc[0]
+    candidates = selection[selection["best_seed"]]
+    assert chosen_row["bic"] == candidates["bic"].min()
+    if chosen_row["fitted_by"] == MCLUST_START:  # then it is mclust's own choice
+        assert chosen_row["covariance_type"] == chosen["model"]
+        assert chosen_row["n_components"] == chosen["G"]
+    answer = pd.read_csv(tmp_path / "results" / "chosen.tsv", sep="\t")
+    assert answer.loc[0, "covariance_type"] == chosen_row["covariance_type"]
+    assert answer.loc[0, "value"] == chosen_row["bic"]
 
     # The figure is in the report, with its caption naming the sign.
     snakemake(tmp_path, "--report", "report.html")
@@ -106,9 +126,9 @@ def test_too_many_rows_for_mclust_is_one_line_and_no_output(tmp_path):
     names = ["table", "figure", "chosen", "classification"]
     smk = SimpleNamespace(
         wildcards=SimpleNamespace(dataset="big"),
-        input=SimpleNamespace(embedding=str(embedding)),
+        input=SimpleNamespace(points=str(embedding)),
         output=SimpleNamespace(**{n: str(tmp_path / n) for n in names}),
-        params=SimpleNamespace(G=[2], models=["VVV"]),
+        params=SimpleNamespace(G=[2], models=["VVV"], space="embedding"),
         threads=1,
     )
     with pytest.raises(InputError) as err:

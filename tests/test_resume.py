@@ -150,9 +150,10 @@ def test_failed_dataset_leaves_other_results_untouched(clean_run, tmp_path):
 
     proc = snakemake(workdir, check=False)
     assert proc.returncode != 0
+    # stopped by the checks before any job
     assert (
-        "emgmm: error in rule load: data file data/broken.csv: 2 row(s) hold NaN"
-        in (proc.stderr)
+        "emgmm: data error: dataset 'broken': data file data/broken.csv: 2 row(s) "
+        "hold NaN" in proc.stderr
     )
     assert "Traceback" not in proc.stdout + proc.stderr
     after = {p for p in (workdir / "results").rglob("*") if p.is_file()}

@@ -93,18 +93,29 @@ def test_same_settings_give_the_same_fit(sweep_run):
     assert summary["explanation"].str.startswith("identical").all()
 
 
-def test_summary_has_a_row_per_fit(sweep_run):
+def test_summary_has_a_row_per_pair(sweep_run):
     workdir, _ = sweep_run
     summary = pd.read_csv(workdir / "results" / "summary.tsv", sep="\t")
-    assert len(summary) == 2 * 3 * 2 * 2 * 2
-    assert set(summary["implementation"]) == {"emgmm", "sklearn"}
-    for column in ("n_iter", "converged", "log_likelihood", "bic", "aic", "icl"):
-        assert summary[column].notna().all(), column
-    # BIC in the table is -2 log L + p log n of the stored numbers.
-    n = summary["n_samples"]
-    bic = -2 * summary["log_likelihood"] + summary["n_parameters"] * np.log(n)
-    np.testing.assert_allclose(summary["bic"], bic)
-    assert (summary["icl"] >= summary["bic"] - 1e-9).all()
+    assert len(summary) == 2 * 3 * 2 * 2
+    for name in ("emgmm", "sklearn"):
+        for column in ("n_iter", "converged", "log_likelihood", "bic", "aic", "icl"):
+            assert summary[f"{name}_{column}"].notna().all(), (name, column)
+        # BIC in the table is -2 log L + p log n of the stored numbers.
+        n = summary["n_samples"]
+        log_l = summary[f"{name}_log_likelihood"]
+        bic = -2 * log_l + summary["n_parameters"] * np.log(n)
+        np.testing.assert_allclose(summary[f"{name}_bic"], bic)
+        assert (summary[f"{name}_icl"] >= summary[f"{name}_bic"] - 1e-9).all()
+    # one chosen model per dataset, the one model_selection.tsv chose
+    assert summary.groupby("dataset")["chosen"].sum().tolist() == [1, 1]
+    for dataset, rows in summary.groupby("dataset"):
+        table = pd.read_csv(
+            workdir / f"results/{dataset}/model_selection.tsv", sep="\t"
+        )
+        want = table[table["chosen"]].iloc[0]
+        got = rows[rows["chosen"]].iloc[0]
+        for key in ("n_components", "covariance_type", "random_state"):
+            assert got[key] == want[key], key
 
 
 def test_bic_selects_four_blobs(sweep_run):
@@ -192,7 +203,7 @@ def test_adding_a_seed_runs_only_new_fits(sweep_run, tmp_path):
     for p, mtime in before.items():
         assert p.stat().st_mtime_ns == mtime, p
     summary = pd.read_csv(workdir / "results/summary.tsv", sep="\t")
-    assert len(summary) == 2 * 3 * 2 * 3 * 2
+    assert len(summary) == 2 * 3 * 2 * 3
 
 
 def test_report_has_every_figure_with_its_caption(sweep_run, tmp_path):
@@ -312,9 +323,9 @@ io.save_npz("embedding.npz", embedding=np.random.default_rng(0).normal(size=(300
 run_job(
     sys.argv[1],
     "fit_em",
-    input=Named(embedding="embedding.npz"),
+    input=Named(points="embedding.npz"),
     output=Named(fit="emgmm.npz", record="emgmm.json"),
-    params=NS(implementation="emgmm", settings={"max_iter": 5}),
+    params=NS(implementation="emgmm", settings={"max_iter": 5}, space="embedding"),
     wildcards=NS(dataset="d", k="3", covariance_type="full", seed="0"),
     threads=1,
     log=["fit_em.log"],

@@ -1,7 +1,7 @@
 """The workflow's work in one Python process: every job's script, called in turn.
 
-Each job of the DAG (load, embed, fit_em, fit_sklearn, compare,
-model_selection, stability, summary, manifest) is run by calling the
+Each job of the DAG (load, preprocess, embed, fit_em, fit_sklearn, compare,
+model_selection, stability, summary, overview, manifest) is run by calling the
 ``main(smk)`` of its script in ``workflow/scripts/`` with the inputs, outputs,
 params, wildcards and threads the Snakefile gives it, in dependency order.
 The work is the pipeline's, to the byte (same package functions, same files
@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from emgmm.data import load_spec
 from emgmm.jobs import script_main
+from emgmm.preprocess import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -60,6 +62,7 @@ def jobs(config):
     out = []
     fits = []
     threads = config.get("threads", {})
+    datasets = list(config["datasets"])
     for dataset, spec in config["datasets"].items():
         res = f"results/{dataset}"
         path = spec.get("path") if spec["source"] == "file" else None
@@ -67,9 +70,22 @@ def jobs(config):
             job(
                 "load",
                 wildcards={"dataset": dataset},
-                params={"spec": {k: v for k, v in spec.items() if k != "umap"}},
+                params={"spec": load_spec(spec)},
                 input={"path": [path] if path and Path(path).exists() else []},
                 output={"data": f"{res}/data.npz", "info": f"{res}/data.json"},
+            )
+        )
+        settings = {**config["preprocess"], **spec.get("preprocess", {})}
+        out.append(
+            job(
+                "preprocess",
+                wildcards={"dataset": dataset},
+                params={"preprocess": resolve(settings, spec["source"])},
+                input={"data": f"{res}/data.npz", "info": f"{res}/data.json"},
+                output={
+                    "features": f"{res}/features.npz",
+                    "info": f"{res}/features.json",
+                },
             )
         )
         out.append(
@@ -78,13 +94,18 @@ def jobs(config):
                 wildcards={"dataset": dataset},
                 threads=threads.get("embed", 1),
                 params={"umap": {**config["umap"], **spec.get("umap", {})}},
-                input={"data": f"{res}/data.npz"},
+                input={
+                    "features": f"{res}/features.npz",
+                    "preprocessing": f"{res}/features.json",
+                },
                 output={
                     "embedding": f"{res}/embedding.npz",
                     "info": f"{res}/embedding.json",
                 },
             )
         )
+        space = spec.get("fit_space", config["fit_space"])
+        points = f"{res}/{space}.npz"
         sweep = list(
             itertools.product(config["K"], config["covariance_types"], config["seeds"])
         )
@@ -102,8 +123,9 @@ def jobs(config):
                         params={
                             "implementation": impl,
                             "settings": {**config["mixture"], **config[impl]},
+                            "space": space,
                         },
-                        input={"embedding": f"{res}/embedding.npz"},
+                        input={"points": points},
                         output={"fit": f"{d}/{impl}.npz", "record": f"{d}/{impl}.json"},
                     )
                 )
@@ -113,6 +135,8 @@ def jobs(config):
                     wildcards=wc,
                     input={
                         "data": f"{res}/data.npz",
+                        "features_info": f"{res}/features.json",
+                        "points": points,
                         "embedding": f"{res}/embedding.npz",
                         "emgmm": f"{d}/emgmm.npz",
                         "sklearn": f"{d}/sklearn.npz",
@@ -138,9 +162,12 @@ def jobs(config):
                 input={
                     "embedding": f"{res}/embedding.npz",
                     "data": f"{res}/data.npz",
+                    "info": f"{res}/data.json",
                     "records": records,
                     "fits": ours,
                     "sklearn": [f"{d}/sklearn.npz" for d in dirs],
+                    "mclust_table": [],
+                    "mclust_fit": [],
                 },
                 output={
                     "table": f"{res}/model_selection.tsv",
@@ -150,29 +177,50 @@ def jobs(config):
                 },
             )
         )
-        out.append(
-            job(
-                "stability",
-                wildcards={"dataset": dataset},
-                input={"records": records, "fits": ours},
-                output={
-                    "table": f"{res}/stability.tsv",
-                    "figure": f"{res}/stability.png",
-                },
+        if len(config["seeds"]) > 1:
+            out.append(
+                job(
+                    "stability",
+                    wildcards={"dataset": dataset},
+                    input={"records": records, "fits": ours},
+                    output={
+                        "table": f"{res}/stability.tsv",
+                        "figure": f"{res}/stability.png",
+                    },
+                )
             )
-        )
     out.append(
         job(
             "summary",
+            params={
+                "datasets": datasets,
+                "fit_space": {
+                    name: spec.get("fit_space", config["fit_space"])
+                    for name, spec in config["datasets"].items()
+                },
+            },
             input={
                 "emgmm": [f"{d}/emgmm.json" for d in fits],
                 "sklearn": [f"{d}/sklearn.json" for d in fits],
                 "scores": [f"{d}/scores.json" for d in fits],
+                "selections": [f"results/{d}/model_selection.tsv" for d in datasets],
+                "preprocessing": [f"results/{d}/features.json" for d in datasets],
             },
-            output={"table": "results/summary.tsv"},
+            output={"table": "results/summary.tsv", "chosen": "results/chosen.tsv"},
         )
     )
-    datasets = list(config["datasets"])
+    out.append(
+        job(
+            "overview",
+            params={"datasets": datasets},
+            input={
+                "summary": "results/summary.tsv",
+                "chosen": "results/chosen.tsv",
+                "figures": [f"results/{d}/model_selection.png" for d in datasets],
+            },
+            output={"page": "results/overview.html"},
+        )
+    )
     out.append(
         job(
             "manifest",

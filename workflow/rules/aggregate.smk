@@ -2,9 +2,13 @@ rule model_selection:
     input:
         embedding="results/{dataset}/embedding.npz",
         data="results/{dataset}/data.npz",
+        info="results/{dataset}/data.json",
         records=lambda wc: fit_files(f"{FIT_DIR}/emgmm.json", wc.dataset),
         fits=lambda wc: fit_files(f"{FIT_DIR}/emgmm.npz", wc.dataset),
         sklearn=lambda wc: fit_files(f"{FIT_DIR}/sklearn.npz", wc.dataset),
+        # mclust's models, where covariance_types names some (rules/mclust.smk)
+        mclust_table=mclust_files("mclust_bic.tsv"),
+        mclust_fit=mclust_files("mclust.npz"),
     output:
         table="results/{dataset}/model_selection.tsv",
         figure=report(
@@ -70,11 +74,22 @@ rule summary:
         emgmm=fit_files(f"{FIT_DIR}/emgmm.json"),
         sklearn=fit_files(f"{FIT_DIR}/sklearn.json"),
         scores=fit_files(f"{FIT_DIR}/scores.json"),
+        selections=expand(
+            "results/{dataset}/model_selection.tsv", dataset=config["datasets"]
+        ),
+        preprocessing=expand(
+            "results/{dataset}/features.json", dataset=config["datasets"]
+        ),
     output:
         table=report(
             "results/summary.tsv",
             caption="../report/summary.rst",
-            category="Summary",
+            category=" Summary",
+        ),
+        chosen=report(
+            "results/chosen.tsv",
+            caption="../report/chosen.rst",
+            category=" Summary",
         ),
     log:
         "logs/summary.log",
@@ -82,13 +97,40 @@ rule summary:
         "benchmarks/summary.tsv"
     resources:
         in_process=in_process,
+    params:
+        datasets=list(config["datasets"]),
+        fit_space={name: fit_space(name) for name in config["datasets"]},
     run:
         run_job("summary", rule, input, output, params, wildcards, threads, log)
+
+
+rule overview:
+    input:
+        summary="results/summary.tsv",
+        chosen="results/chosen.tsv",
+        figures=expand(
+            "results/{dataset}/model_selection.png", dataset=config["datasets"]
+        ),
+    output:
+        page=report(
+            "results/overview.html",
+            caption="../report/overview.rst",
+            category=" Summary",
+        ),
+    log:
+        "logs/overview.log",
+    resources:
+        in_process=in_process,
+    params:
+        datasets=list(config["datasets"]),
+    run:
+        run_job("overview", rule, input, output, params, wildcards, threads, log)
 
 
 rule manifest:
     input:
         summary="results/summary.tsv",
+        overview="results/overview.html",
         data=expand("results/{dataset}/data.npz", dataset=config["datasets"]),
         embeddings=expand("results/{dataset}/embedding.npz", dataset=config["datasets"]),
         dataset_outputs=dataset_outputs(),

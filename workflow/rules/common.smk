@@ -1,22 +1,59 @@
 import sys
+import time
 from pathlib import Path
+
+RUN_STARTED = time.time()  # logs older than this are of earlier runs
 
 # Rules import the emgmm package (pip install -e .); the Snakefile itself can
 # also use it straight from this checkout.
 sys.path.append(str(Path(workflow.basedir) / "src"))
 
 from emgmm import InputError  # noqa: E402
-from emgmm.config import validate_config  # noqa: E402
+from emgmm.config import apply_overlays  # noqa: E402
+from emgmm.config import read_config_file  # noqa: E402
 from emgmm.config import split_covariance_types  # noqa: E402
+from emgmm.config import validate_config  # noqa: E402
+from emgmm.data import check_before_run  # noqa: E402
+from emgmm.data import load_spec  # noqa: E402
 from emgmm.jobs import finish_run  # noqa: E402
 from emgmm.jobs import run_job as _run_job  # noqa: E402
+from emgmm.preprocess import resolve as resolve_preprocessing  # noqa: E402
 
+# config.yaml holds the settings; config files named on the command line
+# (--configfile) change some of them and may name other datasets, which are
+# then the only ones run (emgmm.config.apply_overlays). Each file is read
+# here first, so that a missing one or a YAML mistake is named with its line.
+try:
+    read_config_file("config.yaml")
+    overlays = [read_config_file(p) for p in workflow.overwrite_configfiles]
+except InputError as err:
+    sys.exit(f"emgmm: config error: {err}")
+
+
+configfile: "config.yaml"
+
+
+apply_overlays(config, overlays)
 try:
     validate_config(
         config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
     )
 except InputError as err:
     sys.exit(f"emgmm: config error: {err}")
+
+# What can be checked before any job is: every data file, its header and,
+# where `load` would run, its values (emgmm.data.check_before_run), so that a
+# mistake stops the run before it replaces earlier results. Once per run: not
+# again in each cluster job.
+if workflow.is_main_process:
+    problems = []
+    for name, spec in config["datasets"].items():
+        try:
+            check_before_run(name, spec, f"results/{name}")
+        except InputError as err:
+            problems.append(f"emgmm: data error: dataset {name!r}: {err}")
+    if problems:
+        sys.exit("\n".join(problems))
 
 FIT = "{dataset}/k{k}/{covariance_type}/seed{seed}"
 FIT_DIR = f"results/{FIT}"
@@ -59,9 +96,31 @@ def all_fit_figures():
 
 
 def dataset_spec(wildcards):
-    return {
-        k: v for k, v in config["datasets"][wildcards.dataset].items() if k != "umap"
-    }
+    return load_spec(config["datasets"][wildcards.dataset])
+
+
+def dataset_setting(dataset, key):
+    """A setting a dataset entry may override (umap, preprocess, fit_space)."""
+    own = config["datasets"][dataset].get(key)
+    if isinstance(config[key], dict):
+        return {**config[key], **(own or {})}
+    return config[key] if own is None else own
+
+
+def preprocess_params(wildcards):
+    spec = config["datasets"][wildcards.dataset]
+    return resolve_preprocessing(
+        dataset_setting(wildcards.dataset, "preprocess"), spec["source"]
+    )
+
+
+def fit_space(dataset):
+    return dataset_setting(dataset, "fit_space")
+
+
+def points_file(wildcards):
+    """The points both mixtures are fitted to: the embedding or the features."""
+    return f"results/{wildcards.dataset}/{fit_space(wildcards.dataset)}.npz"
 
 
 def dataset_input(wildcards):
@@ -74,8 +133,7 @@ def dataset_input(wildcards):
 
 
 def umap_params(wildcards):
-    own = config["datasets"][wildcards.dataset].get("umap", {})
-    return {**config["umap"], **own}
+    return dataset_setting(wildcards.dataset, "umap")
 
 
 def fit_settings(implementation):
@@ -83,18 +141,32 @@ def fit_settings(implementation):
 
 
 def dataset_outputs():
-    return expand(
-        "results/{dataset}/{name}",
-        dataset=config["datasets"],
-        name=[
-            "model_selection.tsv",
-            "model_selection.png",
-            "stability.tsv",
-            "stability.png",
-            "uncertainty.png",
-            "confusion.png",
-        ],
-    )
+    """Each dataset's files; agreement across seeds only with several seeds."""
+    names = ["model_selection.tsv", "model_selection.png"]
+    names += ["uncertainty.png", "confusion.png"]
+    if len(config["seeds"]) > 1:
+        names += ["stability.tsv", "stability.png"]
+    return expand("results/{dataset}/{name}", dataset=config["datasets"], name=names)
+
+
+def mclust_files(name):
+    """Input function: a dataset's mclust file ``name``, where covariance_types
+    names mclust models (rules/mclust.smk), else nothing."""
+
+    def files(wildcards):
+        if not covariance_types()[1]:
+            return []
+        return [f"results/{wildcards.dataset}/{name}"]
+
+    return files
+
+
+def fit_subcategory(wildcards):
+    """The report's heading of one fit: K zero-padded to the widest K, so the
+    report (which sorts headings as text) lists K in numeric order."""
+    width = len(str(max(config["K"])))
+    k = int(wildcards.k)
+    return f"K={k:0{width}d} {wildcards.covariance_type} seed {wildcards.seed}"
 
 
 def in_process(wildcards):

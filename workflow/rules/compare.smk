@@ -7,6 +7,8 @@
 rule compare:
     input:
         data="results/{dataset}/data.npz",
+        features_info="results/{dataset}/features.json",
+        points=points_file,
         embedding="results/{dataset}/embedding.npz",
         emgmm=f"{FIT_DIR}/emgmm.npz",
         sklearn=f"{FIT_DIR}/sklearn.npz",
@@ -19,28 +21,28 @@ rule compare:
             f"{FIT_DIR}/figures/convergence.png",
             caption="../report/convergence.rst",
             category="{dataset}",
-            subcategory="K={k} {covariance_type} seed {seed}",
+            subcategory=fit_subcategory,
             labels={"figure": "mixing proportions"},
         ),
         log_likelihood=report(
             f"{FIT_DIR}/figures/log_likelihood.png",
             caption="../report/log_likelihood.rst",
             category="{dataset}",
-            subcategory="K={k} {covariance_type} seed {seed}",
+            subcategory=fit_subcategory,
             labels={"figure": "log-likelihood"},
         ),
         labels=report(
             f"{FIT_DIR}/figures/labels.png",
             caption="../report/labels.rst",
             category="{dataset}",
-            subcategory="K={k} {covariance_type} seed {seed}",
+            subcategory=fit_subcategory,
             labels={"figure": "labelings"},
         ),
         ellipses=report(
             f"{FIT_DIR}/figures/ellipses.png",
             caption="../report/ellipses.rst",
             category="{dataset}",
-            subcategory="K={k} {covariance_type} seed {seed}",
+            subcategory=fit_subcategory,
             labels={"figure": "ellipses"},
         ),
     log:

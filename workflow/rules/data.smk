@@ -19,9 +19,32 @@ rule load:
         run_job("load", rule, input, output, params, wildcards, threads, log)
 
 
-rule embed:
+rule preprocess:
     input:
         data="results/{dataset}/data.npz",
+        info="results/{dataset}/data.json",
+    output:
+        features="results/{dataset}/features.npz",
+        info="results/{dataset}/features.json",
+    log:
+        "logs/{dataset}/preprocess.log",
+    benchmark:
+        "benchmarks/{dataset}/preprocess.tsv"
+    resources:
+        mem_mb=mem_mb("preprocess"),
+        runtime=runtime("preprocess"),
+        cpus_per_task=cpus_per_task,
+        in_process=in_process,
+    params:
+        preprocess=preprocess_params,
+    run:
+        run_job("preprocess", rule, input, output, params, wildcards, threads, log)
+
+
+rule embed:
+    input:
+        features="results/{dataset}/features.npz",
+        preprocessing="results/{dataset}/features.json",
     output:
         embedding="results/{dataset}/embedding.npz",
         info="results/{dataset}/embedding.json",

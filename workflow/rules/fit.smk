@@ -1,6 +1,6 @@
 rule fit_em:
     input:
-        embedding="results/{dataset}/embedding.npz",
+        points=points_file,
     output:
         fit=f"{FIT_DIR}/emgmm.npz",
         record=f"{FIT_DIR}/emgmm.json",
@@ -17,13 +17,14 @@ rule fit_em:
     params:
         implementation="emgmm",
         settings=fit_settings("emgmm"),
+        space=lambda wc: fit_space(wc.dataset),
     run:
         run_job("fit", rule, input, output, params, wildcards, threads, log)
 
 
 rule fit_sklearn:
     input:
-        embedding="results/{dataset}/embedding.npz",
+        points=points_file,
     output:
         fit=f"{FIT_DIR}/sklearn.npz",
         record=f"{FIT_DIR}/sklearn.json",
@@ -40,5 +41,6 @@ rule fit_sklearn:
     params:
         implementation="sklearn",
         settings=fit_settings("sklearn"),
+        space=lambda wc: fit_space(wc.dataset),
     run:
         run_job("fit", rule, input, output, params, wildcards, threads, log)

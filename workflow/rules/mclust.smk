@@ -17,7 +17,7 @@ MCLUST_OUTPUTS = expand(
 
 rule mclust_bic:
     input:
-        embedding="results/{dataset}/embedding.npz",
+        points=points_file,
     output:
         table="results/{dataset}/mclust_bic.tsv",
         figure=report(
@@ -41,5 +41,6 @@ rule mclust_bic:
     params:
         G=config["K"],
         models=covariance_types()[1],
+        space=lambda wc: fit_space(wc.dataset),
     run:
         run_job("mclust_bic", rule, input, output, params, wildcards, threads, log)

@@ -19,6 +19,7 @@ import os
 
 MEM = {
     "load": (400, 4.0, 0),
+    "preprocess": (400, 4.0, 0),
     "embed": (500, 30.0, 0),
     "fit_em": (500, 16.0, 0),
     "fit_sklearn": (400, 0, 4.0),
@@ -28,6 +29,7 @@ MEM = {
 }
 RUNTIME = {
     "load": (5, 5),
+    "preprocess": (5, 5),
     "embed": (10, 400),
     "fit_em": (5, 30),
     "fit_sklearn": (5, 120),
@@ -86,4 +88,5 @@ def cpus_per_task(wildcards, threads):
 localrules:
     all,
     summary,
+    overview,
     manifest,

@@ -1,5 +1,8 @@
 """Compare one emgmm/sklearn pair: matching, scores (ARI) and four figures.
 
+Both were fitted to the same points (the UMAP embedding or the preprocessed
+features: the config's ``fit_space``); the labelings are drawn on the
+embedding, the ellipses in the first two coordinates of the points fitted.
 Matching pairs our components with scikit-learn's by the distance between
 their means; scores are the ARI of the two labelings and of each against the
 ground truth and, where the fits differ, what continuing both from their final
@@ -12,6 +15,7 @@ import logging
 
 from emgmm import io, plots
 from emgmm.compare import match_components, relabel
+from emgmm.explain import stopping
 from emgmm.summarize import comparison_scores
 
 logger = logging.getLogger(__name__)
@@ -22,6 +26,7 @@ def main(smk):
     ours, theirs = io.load_npz(smk.input.emgmm), io.load_npz(smk.input.sklearn)
     rec_ours = io.load_json(smk.input.emgmm_record)
     rec_theirs = io.load_json(smk.input.sklearn_record)
+    space = rec_ours["fit_space"]
 
     matching, one_to_one = match_components(ours, theirs, wc.covariance_type)
     if not one_to_one:
@@ -31,14 +36,14 @@ def main(smk):
         )
     io.save_table(smk.output.matching, matching)
 
-    Y = io.load_npz(smk.input.embedding)["embedding"]
+    X = io.load_npz(smk.input.points)[space]  # what both were fitted to
     scores = comparison_scores(
         rec_ours,
         rec_theirs,
         matching,
         ours,
         theirs,
-        Y,
+        X,
         io.load_npz(smk.input.data).get("y"),
     )
     logger.info("%s", scores)
@@ -54,12 +59,13 @@ def main(smk):
     plots.save_figure(
         plots.plot_log_likelihood(
             {
-                "emgmm": (ours["lower_bounds"], rec_ours["converged"]),
-                "sklearn": (theirs["lower_bounds"], rec_theirs["converged"]),
+                "emgmm": (ours["lower_bounds"], stopping(rec_ours)),
+                "sklearn": (theirs["lower_bounds"], stopping(rec_theirs)),
             }
         ),
         smk.output.log_likelihood,
     )
+    Y = io.load_npz(smk.input.embedding)["embedding"]  # for the pictures
     plots.save_figure(
         plots.plot_labelings(
             Y,
@@ -71,8 +77,15 @@ def main(smk):
         ),
         smk.output.labels,
     )
+    names = (
+        ["UMAP 1", "UMAP 2"]
+        if space == "embedding"
+        else io.load_json(smk.input.features_info)["names"][:2]
+    )
     plots.save_figure(
-        plots.plot_ellipses(Y, {"emgmm": ours, "sklearn": theirs}, wc.covariance_type),
+        plots.plot_ellipses(
+            X, {"emgmm": ours, "sklearn": theirs}, wc.covariance_type, names=names
+        ),
         smk.output.ellipses,
     )
 

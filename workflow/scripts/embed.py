@@ -1,4 +1,4 @@
-"""Embed one dataset in 2-D with UMAP (float64 output for the fits)."""
+"""Embed one dataset's preprocessed features in 2-D with UMAP (float64 output)."""
 
 import logging
 
@@ -10,9 +10,10 @@ logger = logging.getLogger(__name__)
 
 def main(smk):
     configure_threads(smk.threads)
-    X = io.load_npz(smk.input.data)["X"]
+    X = io.load_npz(smk.input.features)["features"]
     embedding, info = umap_embed(X, **smk.params.umap)
     info["threads"] = smk.threads
+    info["preprocessing"] = io.load_json(smk.input.preprocessing)
     # Timings go to the log (and benchmarks/, results/manifest.json), not to
     # embedding.json, which must be byte-identical between identical runs.
     timings = info.pop("timings_s")

@@ -1,4 +1,8 @@
-"""Fit one Gaussian mixture (emgmm or scikit-learn) to one embedding."""
+"""Fit one Gaussian mixture (emgmm or scikit-learn) to one dataset's points.
+
+The points are the UMAP embedding or the preprocessed features, as the
+config's ``fit_space`` says.
+"""
 
 import logging
 
@@ -10,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def main(smk):
     wc = smk.wildcards
-    X = io.load_npz(smk.input.embedding)["embedding"]
+    X = io.load_npz(smk.input.points)[smk.params.space]
     try:
         result = fit_mixture(
             X,
@@ -23,7 +27,7 @@ def main(smk):
         )
     except InputError as err:  # e.g. fewer rows than K: say which dataset
         raise InputError(f"dataset {wc.dataset!r}: {err}") from None
-    record = {"dataset": wc.dataset, **result.record}
+    record = {"dataset": wc.dataset, "fit_space": smk.params.space, **result.record}
     logger.info(
         "%s: %d iterations, converged=%s, log-likelihood %.6f",
         record["implementation"],

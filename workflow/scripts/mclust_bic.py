@@ -15,7 +15,7 @@ MAX_ROWS = 10_000
 
 def main(smk):
     dataset = smk.wildcards.dataset
-    X = io.load_npz(smk.input.embedding)["embedding"]
+    X = io.load_npz(smk.input.points)[smk.params.space]
     if len(X) > MAX_ROWS:
         raise InputError(
             f"dataset {dataset!r}: mclust models need at most {MAX_ROWS} rows "
@@ -40,6 +40,11 @@ def main(smk):
         "n_features": int(X.shape[1]),
         "failed_fits": int(np.isnan(result.BIC.to_numpy()).sum()),
         "convention": "bic, icl: mclust's sign, 2 log L - p log n, higher is better",
+        "scope": (
+            "the best of mclust's models only; model_selection.tsv and "
+            "results/chosen.tsv choose among these and the emgmm fits, in "
+            "scikit-learn's sign (their bic is minus this one)"
+        ),
     }
     logger.info("chosen mclust model: %s", chosen)
     io.save_json(smk.output.chosen, chosen)

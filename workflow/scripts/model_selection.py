@@ -1,17 +1,34 @@
-"""Choose K and covariance type by an information criterion; show the chosen fit."""
+"""Choose K and covariance type by an information criterion; show the chosen fit.
+
+With mclust's models in ``covariance_types`` their BIC table joins the emgmm
+fits' in one table and one sign (scikit-learn's: lower is better), so there
+is one chosen model, whichever family it comes from.
+"""
 
 import logging
 
 from emgmm import io, plots
 from emgmm.compare import labels_confusion, match_components, relabel
-from emgmm.summarize import model_selection_table
+from emgmm.summarize import (
+    EMGMM_START,
+    MCLUST_START,
+    model_name,
+    model_selection_table,
+)
 
 logger = logging.getLogger(__name__)
 
 
+def _mclust_table(smk):
+    if not smk.input.mclust_table:
+        return None
+    table = io.load_table(smk.input.mclust_table[0])
+    return table.set_index("G")
+
+
 def main(smk):
     records = [io.load_json(p) for p in smk.input.records]
-    table = model_selection_table(records, smk.params.criterion)
+    table = model_selection_table(records, smk.params.criterion, _mclust_table(smk))
     io.save_table(smk.output.table, table)
     best = table[table["best_seed"]]
     plots.save_figure(
@@ -19,39 +36,56 @@ def main(smk):
     )
 
     chosen = table[table["chosen"]].iloc[0]
+    logger.info("chosen model: %s", chosen.to_dict())
+    # The emgmm fit that stands for the emgmm family: the chosen model, or,
+    # when one of mclust's models was chosen, the best emgmm fit beside it.
+    fits = table[table["best_seed"] & (table["fitted_by"] == EMGMM_START)]
+    own = fits.loc[fits[smk.params.criterion].idxmin()]
+    key = (own["n_components"], own["covariance_type"], own["random_state"])
     index = next(
         i
         for i, r in enumerate(records)
-        if (r["n_components"], r["covariance_type"], r["random_state"])
-        == (chosen["n_components"], chosen["covariance_type"], chosen["random_state"])
+        if (r["n_components"], r["covariance_type"], r["random_state"]) == key
     )
-    logger.info("chosen model: %s", chosen.to_dict())
     ours = io.load_npz(smk.input.fits[index])
     theirs = io.load_npz(smk.input.sklearn[index])
-    Y = io.load_npz(smk.input.embedding)["embedding"]
-    name = (
-        f"K={chosen['n_components']}, {chosen['covariance_type']}, "
-        f"seed {chosen['random_state']}"
-    )
-    plots.save_figure(
-        plots.plot_uncertainty(
-            Y, ours["max_resp"], f"Uncertainty of the chosen model ({name})"
-        ),
-        smk.output.uncertainty,
-    )
-    matching, _ = match_components(ours, theirs, chosen["covariance_type"])
+    matching, _ = match_components(ours, theirs, own["covariance_type"])
     matrices = {
-        "emgmm vs sklearn": (
+        f"emgmm vs sklearn ({model_name(own)})": (
             labels_confusion(relabel(ours["labels"], matching), theirs["labels"]),
             "emgmm component (numbered as its sklearn partner)",
             "sklearn component",
         )
     }
+    labels, max_resp = ours["labels"], ours["max_resp"]
+    what = f"{model_name(own)}, seed {int(own['random_state'])}"
+    if chosen["fitted_by"] == MCLUST_START:
+        fit = io.load_npz(smk.input.mclust_fit[0])
+        labels, max_resp = fit["classification"], 1.0 - fit["uncertainty"]
+        what = f"{model_name(chosen)}, mclust's start"
+        matrices = {
+            f"{model_name(chosen)} (mclust) vs {model_name(own)} (emgmm)": (
+                labels_confusion(labels, ours["labels"]),
+                f"{model_name(chosen)} component",
+                f"{model_name(own)} component",
+            )
+        }
+    Y = io.load_npz(smk.input.embedding)["embedding"]
+    plots.save_figure(
+        plots.plot_uncertainty(
+            Y, max_resp, f"Uncertainty of the chosen model ({what})"
+        ),
+        smk.output.uncertainty,
+    )
     y = io.load_npz(smk.input.data).get("y")
     if y is not None:
-        matrices["emgmm vs ground truth"] = (
-            labels_confusion(ours["labels"], y),
-            "emgmm component",
+        confusion = labels_confusion(labels, y)
+        names = io.load_json(smk.input.info).get("label_names")
+        if names is not None:
+            confusion.columns = [names[c] for c in confusion.columns]
+        matrices[f"chosen model ({what}) vs truth"] = (
+            confusion,
+            "component",
             "true class",
         )
     plots.save_figure(plots.plot_confusion(matrices), smk.output.confusion)
