@@ -11,6 +11,7 @@ and outputs.
 """
 
 import copy
+import re
 import shutil
 from pathlib import Path
 
@@ -170,3 +171,16 @@ def test_corpus_files_are_all_used():
     on_disk = {p.name for p in (CORPUS / "data").iterdir()}
     assert on_disk <= paths
     assert paths - on_disk == {"missing.csv", "data"}
+
+
+def test_a_yaml_mistake_in_config_yaml_is_named_with_its_line(tmp_path):
+    """Before: Snakemake's 'Config file is not valid JSON or YAML', with no
+    file or line."""
+    write_config(tmp_path, TINY_CONFIG)
+    path = tmp_path / "config.yaml"
+    path.write_text(path.read_text().replace("K:\n- 2\n- 3", "K: [2, 3"))
+    proc = snakemake(tmp_path, check=False)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert re.match(r"emgmm: config error: config.yaml:\d+:\d+: not valid YAML", last)
+    assert_no_traceback(output_text(proc))

@@ -294,3 +294,24 @@ def test_a_null_dataset_is_left_out():
     config = config_module.apply_overlays(merged(BASE, change), [change])
     assert list(config["datasets"]) == ["mine"]
     validate_config(config)  # what the workflow checks next
+
+
+def test_config_files_can_be_checked_before_snakemake_reads_them(
+    tmp_path, monkeypatch, capsys
+):
+    """Snakemake reads a --configfile itself, before the workflow, and names
+    neither the file nor the line of a YAML mistake: `python -m emgmm.config`
+    does, and checks the merge as the workflow does."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(BASE))
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(MINE))
+    assert config_module.main(["config.yaml", "mine.yaml"]) == 0
+    assert capsys.readouterr().out == "emgmm: config ok: datasets mine\n"
+    (tmp_path / "typo.yaml").write_text("K: [2, 3\n")
+    assert config_module.main(["config.yaml", "typo.yaml"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "emgmm: config error: typo.yaml:2:1: not valid YAML"
+    )
+    (tmp_path / "wrong.yaml").write_text("seed: [1]\n")
+    assert config_module.main(["config.yaml", "wrong.yaml"]) == 1
+    assert "unknown key(s) 'seed'" in capsys.readouterr().err

@@ -250,3 +250,18 @@ def test_the_report_opens_on_the_answers(penguins_run, tmp_path):
     assert os.path.getsize(workdir / "report.html") > 100_000
     summary = pd.read_csv(workdir / "results/summary.tsv", sep="\t")
     assert sorted(summary["n_components"]) == [2, 3, 10]
+
+
+def test_principal_components_as_the_fit_space(penguins_run, tmp_path):
+    workdir = copy_run(penguins_run[0], tmp_path / "run")
+    overlay = penguins_overlay(fit_space="features", preprocess={"pca": 2}, K=[3])
+    proc = run_with(workdir, overlay)
+    counts = job_counts(proc.stderr)
+    assert "load" not in counts and counts["preprocess"] == counts["embed"] == 1
+    info = io.load_json(workdir / "results/penguins/features.json")
+    assert info["names"] == ["PC1", "PC2"] and info["scale"] == "standard"
+    assert 0.8 < info["explained_variance_total"] <= 1.0
+    record = io.load_json(workdir / "results/penguins/k3/full/seed42/emgmm.json")
+    assert record["n_features"] == 2 and record["fit_space"] == "features"
+    summary = io.load_table(workdir / "results/summary.tsv")
+    assert summary.loc[0, "ari_emgmm_truth"] > 0.5

@@ -99,7 +99,8 @@ def read_config_file(path):
         mark = err.problem_mark or err.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         what = " ".join(p for p in (err.context, err.problem) if p)
-        line = text.splitlines()[mark.line] if mark and text else ""
+        lines = text.splitlines()
+        line = lines[mark.line] if mark and mark.line < len(lines) else ""
         fix = (
             "indent with spaces: that line holds a tab"
             if "\t" in line
@@ -412,3 +413,40 @@ def validate_config(config, schema_path=SCHEMA_PATH):
             raise
         raise InputError(describe_error(error)) from None
     return config
+
+
+def main(argv=None):
+    """Check config files as the workflow reads them: ``python -m emgmm.config``.
+
+    ``python -m emgmm.config config.yaml mine.yaml`` reads each file (a YAML
+    mistake is named with its line and column), merges them as Snakemake
+    does, applies :func:`apply_overlays` and validates the result: the same
+    checks as ``snakemake --configfile config.yaml mine.yaml``, before
+    Snakemake reads the files itself (it names neither the file nor the line
+    of a YAML mistake in a ``--configfile``).
+
+    Returns
+    -------
+    int
+        0 when the config is valid, 1 (with one line on stderr) if not.
+    """
+    import sys
+
+    from snakemake.utils import update_config
+
+    paths = list(sys.argv[1:] if argv is None else argv) or ["config.yaml"]
+    try:
+        files = [read_config_file(path) for path in paths]
+        config = {}
+        for data in files:
+            update_config(config, data)
+        validate_config(apply_overlays(config, files[1:]))
+    except InputError as err:
+        print(f"emgmm: config error: {err}", file=sys.stderr)
+        return 1
+    print(f"emgmm: config ok: datasets {', '.join(config['datasets'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
