@@ -23,8 +23,11 @@ from emgmm.preprocess import resolve as resolve_preprocessing  # noqa: E402
 # (--configfile) change some of them and may name other datasets, which are
 # then the only ones run (emgmm.config.apply_overlays). Each file is read
 # here first, so that a missing one or a YAML mistake is named with its line.
+# A working directory without config.yaml (--directory elsewhere) runs on
+# the command line's files alone, as Snakemake does.
 try:
-    read_config_file("config.yaml")
+    if Path("config.yaml").exists() or not workflow.overwrite_configfiles:
+        read_config_file("config.yaml")
     overlays = [read_config_file(p) for p in workflow.overwrite_configfiles]
 except InputError as err:
     sys.exit(f"emgmm: config error: {err}")
