@@ -193,3 +193,22 @@ def test_confusion_heatmap_labels_and_annotates_each_cell():
     assert [t.get_text() for t in ax_large.get_yticklabels()][:3] == ["0", "2", "4"]
     assert len(ax_large.get_xticklabels()) == 16
     plots.plt.close(fig)
+
+
+def test_the_log_likelihood_legend_says_how_each_fit_stopped():
+    """Before: 'not converged' for a fit that ran its 50 iterations with tol=0."""
+    from emgmm import plots
+    from emgmm.explain import stopping
+
+    trace = np.linspace(-3.0, -2.0, 50)
+    records = {
+        "emgmm": {"tol": 0.0, "converged": False, "n_iter": 50, "max_iter": 50},
+        "sklearn": {"tol": 1e-3, "converged": True, "n_iter": 12, "max_iter": 100},
+    }
+    fig = plots.plot_log_likelihood(
+        {name: (trace[: rec["n_iter"]], stopping(rec)) for name, rec in records.items()}
+    )
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts[0].startswith("emgmm: ran all 50 iterations (tol=0: no stopping rule)")
+    assert texts[1].startswith("sklearn: met tol=0.001 after 12 iterations")
+    assert not any("not converged" in t for t in texts)

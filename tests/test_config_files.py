@@ -1,10 +1,11 @@
-"""Config files on the command line: each runs on its own.
+"""Config files on the command line: each runs its own datasets.
 
 Snakemake merges the mapping keys of every config file it reads, so with
 ``configfile: "config.yaml"`` in the Snakefile ``snakemake --configfile
 configs/large.yaml`` used to load, embed and fit config.yaml's datasets as
-well as the file's own. The Snakefile now reads config.yaml only when no
-config file is given; naming it first still overlays a file on it.
+well as the file's own. The datasets run are now those of the last file that
+names ``datasets:``, with config.yaml's settings for every key it does not
+set (emgmm.config.apply_overlays).
 """
 
 import re
@@ -41,3 +42,16 @@ def test_naming_config_yaml_first_overlays_on_it(tmp_path):
     assert planned_datasets(proc) == {"tiny"}
     assert "results/tiny/k2/full/seed1/emgmm.npz" in proc.stdout
     assert "k3" not in proc.stdout  # the overlay's K replaced config.yaml's
+
+
+def test_an_overlay_alone_keeps_config_yaml_settings(tmp_path):
+    """Before: `--configfile mine.yaml` alone fell back to the schema's
+    defaults (K = [4], tol 1e-3), not config.yaml's."""
+    write_config(tmp_path, {**TINY_CONFIG, "K": [2, 5]})
+    overlay = Path(tmp_path, "mine.yaml")
+    datasets = {"mine": {"source": "blobs", "n_samples": 100}}
+    overlay.write_text(yaml.safe_dump({"datasets": datasets}))
+    proc = snakemake(tmp_path, "-n", "--configfile", str(overlay))
+    assert planned_datasets(proc) == {"mine"}
+    assert "results/mine/k5/full/seed0/emgmm.npz" in proc.stdout
+    assert "results/mine/k4/" not in proc.stdout

@@ -77,6 +77,8 @@ def test_only_my_data_runs(penguins_run):
     record = io.load_json(workdir / "results/penguins/k3/full/seed42/emgmm.json")
     assert record["max_iter"] == config["emgmm"]["max_iter"]
     assert record["tol"] == config["emgmm"]["tol"]
+    # one seed: no agreement across seeds to draw (it was an empty figure)
+    assert not list((workdir / "results/penguins").glob("stability.*"))
 
 
 def test_text_columns_and_codes_are_skipped_and_named(penguins_run):

@@ -33,8 +33,8 @@ SETUP = REPO / "tests" / "slurm" / "setup.sh"
 TEARDOWN = REPO / "tests" / "slurm" / "teardown.sh"
 # Rules that must have run as SLURM jobs, and those that run in Snakemake's
 # own process (localrules in workflow/rules/resources.smk).
-REMOTE_RULES = {"load", "embed", "fit_em", "fit_sklearn", "compare", "stability"}
-LOCAL_RULES = {"summary", "manifest"}
+REMOTE_RULES = {"load", "preprocess", "embed", "fit_em", "fit_sklearn", "compare"}
+LOCAL_RULES = {"summary", "overview", "manifest"}
 # Outputs that hold wall times and the platform, not results.
 NOT_RESULTS = {"results/manifest.json", "results/timings.tsv"}
 
@@ -194,11 +194,14 @@ def test_resources_scale_with_data(tmp_path):
     The request depends on the input's size only, so a sparse file of the
     right size stands in for the data.
     """
-    data = tmp_path / "results" / "large" / "data.npz"
-    data.parent.mkdir(parents=True)
-    with open(data, "wb") as f:
-        f.truncate(88_000_450)  # the size of the large run's data.npz
-    (tmp_path / "results" / "large" / "data.json").write_text("{}")
+    results = tmp_path / "results" / "large"
+    results.mkdir(parents=True)
+    # data.npz, then embed's input: the features (unscaled, no PCA: the size
+    # of the data)
+    for name in ("data", "features"):
+        with open(results / f"{name}.npz", "wb") as f:
+            f.truncate(88_000_450)  # the size of the large run's data.npz
+        (results / f"{name}.json").write_text("{}")
     proc = subprocess.run(
         [
             sys.executable,
