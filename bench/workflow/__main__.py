@@ -42,7 +42,7 @@ REPO = one_process.REPO
 
 def load_config(path):
     """The config as the Snakefile sees it: validated, schema defaults filled."""
-    from emgmm.config import validate_config
+    from emgmm.pipeline.config import validate_config
 
     config = yaml.safe_load(Path(path).read_text())
     return validate_config(config, REPO / "workflow/schemas/config.schema.yaml")
@@ -133,7 +133,7 @@ IN_PROCESS_CPU = re.compile(r"job done in [0-9.]+ s wall, ([0-9.]+) s CPU")
 def per_rule(workdir):
     """Jobs, wall and CPU seconds per rule from ``benchmarks/``.
 
-    A job run inside the Snakemake process (``run:``, :mod:`emgmm.jobs`) has
+    A job run inside the Snakemake process (``run:``, :mod:`emgmm.pipeline.jobs`) has
     its wall time in Snakemake's benchmark file but the whole process's CPU
     time there; its own CPU time is the last line of its log.
     """
@@ -154,7 +154,7 @@ def per_rule(workdir):
 ONE_PROCESS = """
 import json, os, resource, sys, time
 t0 = time.perf_counter()
-from emgmm.embed import configure_threads
+from emgmm.runtime import configure_threads
 configure_threads(1)
 from bench.workflow import one_process
 config = json.loads(sys.argv[1])
@@ -281,7 +281,7 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="write all measurements here")
     args = parser.parse_args(argv)
 
-    from emgmm.embed import default_numba_cache_dir
+    from emgmm.runtime import default_numba_cache_dir
 
     config = load_config(args.config)
     results = []

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from emgmm.data import load_spec
-from emgmm.jobs import script_main
-from emgmm.preprocess import resolve
+from emgmm.pipeline.data import load_spec
+from emgmm.pipeline.jobs import script_main
+from emgmm.pipeline.preprocess import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -242,7 +242,7 @@ def jobs(config):
 def run(config, workdir):
     """Run every job of ``config`` in this process, in ``workdir``.
 
-    Call :func:`emgmm.embed.configure_threads` first (before numba is
+    Call :func:`emgmm.runtime.configure_threads` first (before numba is
     imported), as the ``embed`` and ``fit`` scripts do in their own process.
 
     Returns

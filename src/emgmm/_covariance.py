@@ -1,7 +1,7 @@
 """One object per covariance type: everything that depends on the type.
 
 Each model answers every per-type question of the EM engine, of
-:mod:`emgmm.compare` and of :mod:`emgmm.plots`: the shapes of the parameters,
+:mod:`emgmm.covariance` and of :mod:`emgmm.criteria`: the shapes of the parameters,
 the Cholesky factors of the precisions and their log-determinants, squared
 Mahalanobis distances of a chunk of rows, the sufficient statistics of a chunk,
 the M-step, the parameter count, sampling and the checks of user-given
@@ -30,6 +30,7 @@ better than scikit-learn's expanded formulas in raw coordinates
 """
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -172,53 +173,50 @@ def square_augment(X1, work=None):
     return a
 
 
-class CovarianceModel:
+class CovarianceModel(ABC):
     """What the engine asks of a covariance type (see the module docstring).
 
-    Subclasses set :attr:`name` and implement the per-type methods.
+    An abstract base class: a subclass sets :attr:`name` and implements every
+    abstract method, or cannot be instantiated (``MODELS`` below instantiates
+    each type at import, so a missing method fails there, not mid-fit). The
+    methods fall in three groups: the shapes and parameters of the type, the
+    statistics of one chunk of rows with the M-step, and the adapter to the
+    fused numba kernel. A type whose scikit-learn initial M-step uses
+    expanded (uncentred) sums also derives from :class:`ExpandedInit`.
     """
 
+    #: the type's name, as scikit-learn's ``covariance_type``
     name = None
     #: whether the fused numba kernel (:mod:`emgmm._em_numba`) can run a pass:
     #: it works with per-component full factors
     #: (:meth:`kernel_precision_cholesky`) and full second moments, which
     #: :meth:`from_kernel_statistics` turns into this type's statistics
     fused_kernel = True
-    #: whether sklearn's initial M-step uses expanded (uncentred) sums, which
-    #: :meth:`expanded_parameters` replays
-    expanded_init = True
 
-    # -- shapes and counts --------------------------------------------------
+    @property
+    def expanded_init(self):
+        """Whether sklearn's initial M-step uses expanded (uncentred) sums,
+        which :class:`ExpandedInit`'s methods replay."""
+        return isinstance(self, ExpandedInit)
+
+    # -- shapes and parameters ---------------------------------------------
+    @abstractmethod
     def covariance_shape(self, n_components, n_features):
-        raise NotImplementedError
+        """Shape of ``covariances_`` (and ``precisions_``) of this type."""
 
-    # -- the fused numba kernel ----------------------------------------------
-    def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
-        """``prec_chol`` as per-component factors, shape (K, d, d)."""
-        raise NotImplementedError
-
-    def from_kernel_statistics(self, nk_raw, sx, m2):
-        """This type's ``(nk_raw, sx, m2)`` from the kernel's full ones.
-
-        The kernel's ``m2`` is ``sum_i r_ik (x_i - c_k)(x_i - c_k)^T`` per
-        component, shape (K, d, d), centred at the same ``c_k`` as
-        :meth:`finish`'s.
-        """
-        raise NotImplementedError
+    @abstractmethod
+    def n_covariance_parameters(self, n_components, n_features):
+        """Free parameters of the covariances alone."""
 
     def n_parameters(self, n_components, n_features):
         """Free parameters of the mixture (sklearn's ``_n_parameters``)."""
         cov = self.n_covariance_parameters(n_components, n_features)
         return int(cov + n_features * n_components + n_components - 1)
 
-    def n_covariance_parameters(self, n_components, n_features):
-        raise NotImplementedError
-
+    @abstractmethod
     def per_component(self, covariances, n_components, n_features):
         """Covariances as a stack of full (d, d) matrices, one per component."""
-        raise NotImplementedError
 
-    # -- precisions ---------------------------------------------------------
     def precision_cholesky(self, covariances, iteration=-1):
         """Cholesky factors of the precisions (sklearn's ``precisions_cholesky_``).
 
@@ -231,9 +229,13 @@ class CovarianceModel:
             np.asarray(covariances, dtype=np.float64), iteration, float32
         )
 
+    @abstractmethod
+    def _precision_cholesky(self, covariances, iteration, float32):
+        """:meth:`precision_cholesky` of float64 ``covariances``."""
+
+    @abstractmethod
     def log_det(self, prec_chol, n_features):
         """log det of the precision Cholesky factor, shape (K,) or ()."""
-        raise NotImplementedError
 
     def log_const(self, prec_chol, n_components, n_features):
         """Per-component ``-d/2 log(2 pi) + log det(prec_chol)``, shape (K,)."""
@@ -253,8 +255,9 @@ class CovarianceModel:
         n_components, n_features = means.shape
         return prec_chol, self.log_const(prec_chol, n_components, n_features), None
 
+    @abstractmethod
     def precisions(self, prec_chol):
-        raise NotImplementedError
+        """Precisions (``precisions_``) from their Cholesky factors."""
 
     def covariances_from_precision_cholesky(self, prec_chol):
         """Covariances implied by precision Cholesky factors (user precisions)."""
@@ -284,48 +287,10 @@ class CovarianceModel:
         self._check_precision_values(precisions)
         return precisions
 
-    # -- one chunk of rows --------------------------------------------------
-    def prepare_params(self, params, dtype):
-        """Per-pass constants of engine parameters (see :meth:`prepare`)."""
-        return self.prepare(params.means, params.prec_chol, dtype)
+    @abstractmethod
+    def _check_precision_values(self, precisions):
+        """Raise sklearn's ``ValueError`` for precisions that are not valid."""
 
-    def prepare(self, means, prec_chol, dtype):
-        """Per-pass constants for :meth:`sq_mahalanobis`."""
-        raise NotImplementedError
-
-    def sq_mahalanobis(self, X1, prepared, work=None):
-        """Squared Mahalanobis distances of a chunk, shape (rows, K)."""
-        raise NotImplementedError
-
-    def statistics(self, X1, resp, centres, work=None):
-        """Sufficient statistics of a chunk (a tuple of arrays to ``+=``)."""
-        raise NotImplementedError
-
-    def finish(self, stats, centres):
-        """Accumulated statistics -> ``(nk_raw, sx, m2)`` about ``centres``."""
-        raise NotImplementedError
-
-    # -- M-step -------------------------------------------------------------
-    def covariances(self, stats, nk, means, centres, reg_covar, shift):
-        """Covariances from finished statistics (sklearn's M-step formulas).
-
-        ``nk`` includes sklearn's ``10 * eps``; ``means`` and ``centres`` are
-        in shifted coordinates, ``shift`` the engine's shift.
-        """
-        raise NotImplementedError
-
-    def expanded_parameters(self, Xc, resp, sample_weight):
-        """Partial sums of sklearn's uncentred initial M-step (not 'full').
-
-        Returns ``(sum r, sum r x, second moment)`` of a chunk of raw rows;
-        :meth:`expanded_covariances` finishes them.
-        """
-        raise NotImplementedError
-
-    def expanded_covariances(self, q, nk, means, reg_covar):
-        raise NotImplementedError
-
-    # -- sampling -----------------------------------------------------------
     def sample(self, rng, means, covariances, counts):
         """Draw ``counts[k]`` points of each component (sklearn's ``sample``)."""
         full = self.per_component(covariances, *means.shape)
@@ -336,12 +301,76 @@ class CovarianceModel:
             ]
         )
 
+    # -- one chunk of rows, and the M-step -----------------------------------
+    def prepare_params(self, params, dtype):
+        """Per-pass constants of engine parameters (see :meth:`prepare`)."""
+        return self.prepare(params.means, params.prec_chol, dtype)
+
+    @abstractmethod
+    def prepare(self, means, prec_chol, dtype):
+        """Per-pass constants for :meth:`sq_mahalanobis`."""
+
+    @abstractmethod
+    def sq_mahalanobis(self, X1, prepared, work=None):
+        """Squared Mahalanobis distances of a chunk, shape (rows, K)."""
+
+    @abstractmethod
+    def statistics(self, X1, resp, centres, work=None):
+        """Sufficient statistics of a chunk (a tuple of arrays to ``+=``)."""
+
+    @abstractmethod
+    def finish(self, stats, centres):
+        """Accumulated statistics -> ``(nk_raw, sx, m2)`` about ``centres``."""
+
+    @abstractmethod
+    def covariances(self, stats, nk, means, centres, reg_covar, shift):
+        """Covariances from finished statistics (sklearn's M-step formulas).
+
+        ``nk`` includes sklearn's ``10 * eps``; ``means`` and ``centres`` are
+        in shifted coordinates, ``shift`` the engine's shift.
+        """
+
+    # -- the fused numba kernel's adapter ------------------------------------
+    @abstractmethod
+    def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
+        """``prec_chol`` as per-component factors, shape (K, d, d)."""
+
+    @abstractmethod
+    def from_kernel_statistics(self, nk_raw, sx, m2):
+        """This type's ``(nk_raw, sx, m2)`` from the kernel's full ones.
+
+        The kernel's ``m2`` is ``sum_i r_ik (x_i - c_k)(x_i - c_k)^T`` per
+        component, shape (K, d, d), centred at the same ``c_k`` as
+        :meth:`finish`'s.
+        """
+
+
+class ExpandedInit(ABC):
+    """A type whose scikit-learn initial M-step uses expanded (uncentred) sums.
+
+    scikit-learn's ``tied``, ``diag`` and ``spherical`` M-steps compute
+    ``X^T X - n_k mu mu^T``-like expanded sums, which lose digits far from the
+    origin; emgmm replays them for the initial M-step only, where parity
+    with scikit-learn's start depends on it.
+    """
+
+    @abstractmethod
+    def expanded_parameters(self, Xc, resp, sample_weight):
+        """Partial sums of sklearn's uncentred initial M-step.
+
+        Returns ``(sum r, sum r x, second moment)`` of a chunk of raw rows;
+        :meth:`expanded_covariances` finishes them.
+        """
+
+    @abstractmethod
+    def expanded_covariances(self, q, nk, means, reg_covar):
+        """Covariances from :meth:`expanded_parameters`' accumulated sums."""
+
 
 class Full(CovarianceModel):
     """One full covariance matrix per component."""
 
     name = "full"
-    expanded_init = False
 
     def kernel_precision_cholesky(self, prec_chol, n_components, n_features):
         return prec_chol
@@ -447,7 +476,7 @@ class Full(CovarianceModel):
         return cov
 
 
-class Tied(CovarianceModel):
+class Tied(ExpandedInit, CovarianceModel):
     """One full covariance matrix shared by all components."""
 
     name = "tied"
@@ -558,7 +587,7 @@ class Tied(CovarianceModel):
         return covariances
 
 
-class Diag(CovarianceModel):
+class Diag(ExpandedInit, CovarianceModel):
     """One diagonal covariance matrix per component."""
 
     name = "diag"

@@ -1,12 +1,22 @@
 """The EM loop and the initial responsibilities, shared by both front-ends.
 
-:func:`run_em` is the one EM loop of emgmm: :class:`emgmm.GaussianMixture`
-and the notebook's :class:`emgmm.GaussianMixtureEM` both call it and differ
-only in what they do in ``on_iteration`` (history, verbose messages, the
-notebook's ``pis_dict``).  It replays scikit-learn's ``BaseMixture.fit_predict``
+:func:`run_em` is the one EM loop of emgmm's estimators:
+:class:`emgmm.GaussianMixture` and the notebook's
+:class:`emgmm.GaussianMixtureEM` both call it and differ only in what they do
+in ``on_iteration`` (history, verbose messages, the notebook's ``pis_dict``).
+It replays scikit-learn's ``BaseMixture.fit_predict``
 (``sklearn/mixture/_base.py``): an E-step gives the lower bound (the weighted
 mean of ``log p(x_i)``) of the current parameters, then the M-step; stop when
 the bound changed by less than ``tol``.
+
+:func:`emgmm.mclust.me` has a loop of its own because it replays a different
+algorithm, R mclust's ``me()``: M-step first (from the given
+responsibilities), the log-likelihood of the parameters just estimated, and a
+relative stopping rule, ``|l_new - l_old| / (1 + |l_new|) < tol``, with
+mclust's iterative M-steps inside. Where a fit must equal scikit-learn's
+iteration for iteration, it is this loop; where it must equal R's, that one.
+Both use one log-sum-exp (:mod:`emgmm._math`), one error hierarchy
+(:mod:`emgmm._errors`) and one set of criteria (:mod:`emgmm.criteria`).
 """
 
 from dataclasses import dataclass, field

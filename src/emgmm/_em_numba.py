@@ -36,7 +36,7 @@ interleaved vector partial sums, an order fixed at compile time; the tile
 sums are added to the block sums tile after tile, and the blocks in order,
 without reassociation.  Against a reference
 that sums the same terms exactly, the statistics agree to a few 1e-16 of
-their magnitude (tests/test_em_numba.py asserts 1e-13).
+their magnitude (tests/library/test_em_numba.py asserts 1e-13).
 
 Determinism: the rows are split into a number of blocks that depends only on
 ``n_samples`` (never on the thread count); each block writes its own partial

@@ -32,6 +32,8 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from ._math import log_resp_rows
+
 __all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
 
 # fused numba kernel up to this many features, the chunked NumPy/BLAS path
@@ -85,26 +87,6 @@ def chunks(n_samples, chunk_size):
 def auto_chunk_size(n_samples, n_features, n_components, itemsize=8):
     per_row = itemsize * (3 * n_components * (n_features + 1) + 4 * n_components)
     return int(max(64, min(n_samples, CHUNK_BYTES // max(per_row, 1))))
-
-
-def log_resp_rows(wlp):
-    """Row-wise log-sum-exp and responsibilities with one ``exp`` pass."""
-    amax = wlp.max(axis=1)
-    if not np.all(np.isfinite(amax)):
-        amax = np.where(np.isfinite(amax), amax, 0.0)
-    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
-        e = np.exp(wlp - amax[:, None])
-        total = e.sum(axis=1)
-        e /= total[:, None]
-        return np.log(total) + amax, e
-
-
-def logsumexp_rows(a):
-    """Row-wise log-sum-exp (safe for rows of -inf)."""
-    amax = a.max(axis=1)
-    shift = np.where(np.isfinite(amax), amax, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.log(np.exp(a - shift[:, None]).sum(axis=1)) + shift
 
 
 def weighted_sum(values, weights):

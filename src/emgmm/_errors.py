@@ -20,19 +20,24 @@ class InputError(EmgmmError, ValueError):
 class SingularCovarianceError(EmgmmError, ValueError):
     """A component's covariance stopped being positive definite.
 
+    Raised by the estimators' EM (where it names the component, the
+    iteration and the smallest eigenvalue) and by :mod:`emgmm.mclust`'s
+    M-steps (where only the message is known; :func:`emgmm.mclust.me` turns it
+    into a failed fit, as R's mclust returns NA).
+
     Parameters
     ----------
     message : str
         One line naming the component, the iteration and a fix.
-    component : int
+    component : int or None
         Index of the failing component.
-    iteration : int
+    iteration : int or None
         EM iteration at which it failed (``-1`` for the initialisation).
-    min_eigenvalue : float
+    min_eigenvalue : float or None
         Smallest eigenvalue of the offending covariance matrix.
     """
 
-    def __init__(self, message, *, component, iteration, min_eigenvalue):
+    def __init__(self, message, *, component=None, iteration=None, min_eigenvalue=None):
         super().__init__(message)
         self.component = component
         self.iteration = iteration

@@ -9,7 +9,6 @@ passes over the data are :class:`emgmm._engine.Engine`'s and every
 per-covariance-type formula is a model of :mod:`emgmm._covariance`.
 """
 
-import math
 import warnings
 from numbers import Integral, Real
 from time import time
@@ -21,10 +20,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import criteria
 from ._covariance import MODELS
 from ._em import initial_resp, run_em
-from ._engine import Engine, Params, blas_threads, logsumexp_rows
+from ._engine import Engine, Params, blas_threads
 from ._errors import SingularCovarianceError
+from ._math import logsumexp_rows
 from ._validation import (
     COVARIANCE_TYPES,
     HISTORY_OPTIONS,
@@ -48,7 +49,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     same ``random_state`` every fitted attribute agrees to 1e-10 (relative to
     the array's scale, float64) with the same ``n_iter_`` and ``converged_``
     wherever scikit-learn's own rounding allows it, and emgmm is never less
-    accurate than scikit-learn (see Notes, "Accuracy").  Each
+    accurate than scikit-learn (see Notes).  Each
     iteration is computed in one pass over the data: a fused numba kernel
     with at most 128 features (every covariance type), chunks of large matrix
     products above, several times faster and with a fraction of sklearn's
@@ -102,7 +103,7 @@ default='kmeans'
         M-step); measured on that path against float64 on blobs (N=3000,
         K=3, d=3/16/64): means agree to 1e-6 relative or better, covariances
         to 3e-5 ('full'), 2e-6 ('tied'), 1.3e-4 ('diag') and 2e-5
-        ('spherical'); ``tests/test_numerics.py`` asserts 1e-5 and 3e-4.
+        ('spherical'); ``tests/library/test_numerics.py`` asserts 1e-5 and 3e-4.
     chunk_size : int, default=None
         Rows per chunk; ``None`` chooses it so that a chunk's work arrays
         take about 4 MiB.
@@ -130,11 +131,11 @@ default='kmeans'
         Trace of the lower bound of the best start.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names, when ``X`` has string feature names.
     history_ : dict
-        ``'weights'`` (n_iter_ + 1, n_components) and ``'means'``
-        (n_iter_ + 1, n_components, n_features); ``'covariances'`` when
+        ``'weights'`` (``n_iter_ + 1``, n_components) and ``'means'``
+        (``n_iter_ + 1``, n_components, n_features); ``'covariances'`` when
         ``history='covariances'``.  Row 0 is after initialisation, row ``i``
         after the ``i``-th M-step; with ``n_init > 1`` of the best start.
         Empty dict when ``history='none'``.
@@ -150,57 +151,15 @@ default='kmeans'
 
     Notes
     -----
-    Accuracy (``docs/accuracy.md``): 'full' second moments are centred at the
-    previous means (each row moved by the mean of its own component first,
-    then exact algebra), so they are as
-    accurate as scikit-learn's centred ones, also for tight clusters far
-    from the origin; 'tied', 'diag' and 'spherical' use one matrix product in
-    coordinates shifted by the data's mean, with a rounding error of the
-    same size as scikit-learn's expanded formulas near the origin and far
-    smaller on offset data (where scikit-learn loses digits and the two
-    differ by scikit-learn's error).
-
-    Weighted data (``sample_weight`` in :meth:`fit`, :meth:`fit_predict` and
-    :meth:`score`; scikit-learn has none): every sufficient statistic and
-    the lower bound are weighted sums, the shift is the weighted mean and
-    the weights are ``nk / sum(w)``.  From the same start, integer weights
-    give the fit of the repeated rows, zero weights the fit without those
-    rows, and scaling all weights changes nothing, each to 1e-10
-    (``tests/test_sample_weight.py``).  The start itself: 'kmeans' and
-    'k-means++' pass the weights to scikit-learn's k-means
-    (``KMeans(...).fit(X, sample_weight=w)``), 'random_from_data' draws rows
-    with probability proportional to their weight, 'random' ignores them.
-    k-means++ draws its first centre as ``choice(n, p=w / sum(w))``, so on
-    rows repeated consecutively (``np.repeat(X, w, axis=0)``) the same
-    uniform draw picks the same point and the weighted start equals the
-    start on repeated rows (measured: 20 of 20 seeds on blobs and on a 2-D
-    projection of digits); on repeated rows in another order the random
-    draws pick other points, and the starts differ as for any other seed
-    (measured: the same start, up to the order of components, in 5 of 20).
-
-    Deliberate differences from scikit-learn 1.9.1:
-
-    * A start whose covariance becomes singular raises
-      :class:`~emgmm.SingularCovarianceError`, a ``ValueError`` whose message
-      begins with sklearn's and adds the component, iteration and smallest
-      eigenvalue.  With ``n_init > 1`` such a start is recorded in
-      ``failed_inits_``, warned about and skipped; the fit fails only if
-      every start fails (sklearn aborts on the first failure).
-    * Tie rule for ``n_init > 1``: a later start replaces the best one only
-      if its lower bound is higher by more than 1e-12 relative.  Starts
-      whose lower bounds agree to 1e-12 relative (the same optimum,
-      up to a permutation of components) count as a tie and the earlier one
-      is kept, as sklearn's strict ``>`` does for exactly equal values;
-      without this, last-bit rounding could pick a permuted copy.
-    * For 'tied', 'diag' and 'spherical', sklearn's initial M-step uses
-      uncentred formulas (``E[x^2] - mu^2``); they are replayed exactly unless
-      the data's mean is more than 1e3 standard deviations from the origin,
-      where they lose all precision (sklearn then often fails) and the
-      centred formula is used.
-    * With ``precisions_init`` and ``max_iter=0``, ``covariances_`` is the
-      inverse of the given precisions (sklearn leaves it unset).
-    * ``predict``/``score_samples`` always compute in float64 or float32,
-      even for integer input.
+    Each iteration is scikit-learn's E- and M-step in one pass over the data,
+    with centred second moments: never less accurate than scikit-learn.
+    ``sample_weight`` weighs every statistic, the lower bound and the start
+    (all but ``init_params='random'``).  A singular covariance raises
+    :class:`~emgmm.SingularCovarianceError` (a ``ValueError``); unlike
+    scikit-learn, with ``n_init > 1`` only that start is dropped
+    (``failed_inits_``), and starts whose lower bounds agree to 1e-12 keep
+    the earlier one.  Details and measurements: :doc:`/estimator`
+    (``docs/estimator.md``).
 
     Examples
     --------
@@ -679,8 +638,9 @@ default='kmeans'
         n_parameters : int
             Free parameters (as sklearn's ``_n_parameters``).
         """
-        model = MODELS[self.covariance_type]
-        return model.n_parameters(self.n_components, self.means_.shape[1])
+        return criteria.n_parameters(
+            self.covariance_type, self.n_components, self.means_.shape[1]
+        )
 
     _n_parameters = n_parameters
 
@@ -698,7 +658,7 @@ default='kmeans'
             The lower the better.
         """
         n = X.shape[0]
-        return -2 * self.score(X) * n + self.n_parameters() * math.log(n)
+        return criteria.bic(self.score(X) * n, self.n_parameters(), n)
 
     def aic(self, X):
         """Akaike information criterion of the model on X.
@@ -713,7 +673,7 @@ default='kmeans'
         aic : float
             The lower the better.
         """
-        return -2 * self.score(X) * X.shape[0] + 2 * self.n_parameters()
+        return criteria.aic(self.score(X) * X.shape[0], self.n_parameters())
 
     # ------------------------------------------------------------ verbose
     def _print_verbose_msg_init_beg(self, n_init):

@@ -9,19 +9,19 @@ RUN_STARTED = time.time()  # logs older than this are of earlier runs
 sys.path.append(str(Path(workflow.basedir) / "src"))
 
 from emgmm import InputError  # noqa: E402
-from emgmm.config import apply_overlays  # noqa: E402
-from emgmm.config import read_config_file  # noqa: E402
-from emgmm.config import split_covariance_types  # noqa: E402
-from emgmm.config import validate_config  # noqa: E402
-from emgmm.data import check_before_run  # noqa: E402
-from emgmm.data import load_spec  # noqa: E402
-from emgmm.jobs import finish_run  # noqa: E402
-from emgmm.jobs import run_job as _run_job  # noqa: E402
-from emgmm.preprocess import resolve as resolve_preprocessing  # noqa: E402
+from emgmm.pipeline.config import apply_overlays  # noqa: E402
+from emgmm.pipeline.config import read_config_file  # noqa: E402
+from emgmm.pipeline.config import split_covariance_types  # noqa: E402
+from emgmm.pipeline.config import validate_config  # noqa: E402
+from emgmm.pipeline.data import check_before_run  # noqa: E402
+from emgmm.pipeline.data import load_spec  # noqa: E402
+from emgmm.pipeline.jobs import finish_run  # noqa: E402
+from emgmm.pipeline.jobs import run_job as _run_job  # noqa: E402
+from emgmm.pipeline.preprocess import resolve as resolve_preprocessing  # noqa: E402
 
 # config.yaml holds the settings; config files named on the command line
 # (--configfile) change some of them and may name other datasets, which are
-# then the only ones run (emgmm.config.apply_overlays). Each file is read
+# then the only ones run (emgmm.pipeline.config.apply_overlays). Each file is read
 # here first, so that a missing one or a YAML mistake is named with its line.
 # A working directory without config.yaml (--directory elsewhere) runs on
 # the command line's files alone, as Snakemake does.
@@ -45,7 +45,7 @@ except InputError as err:
     sys.exit(f"emgmm: config error: {err}")
 
 # What can be checked before any job is: every data file, its header and,
-# where `load` would run, its values (emgmm.data.check_before_run), so that a
+# where `load` would run, its values (emgmm.pipeline.data.check_before_run), so that a
 # mistake stops the run before it replaces earlier results. Once per run: not
 # again in each cluster job.
 if workflow.is_main_process:
@@ -175,7 +175,7 @@ def fit_subcategory(wildcards):
 def in_process(wildcards):
     """Resource of the rules run in this Snakemake process (``run:``): 1 in a
     local run, where profiles/default allows one such job at a time (they take
-    turns anyway, emgmm.jobs), 0 where each job is a cluster job of its own."""
+    turns anyway, emgmm.pipeline.jobs), 0 where each job is a cluster job of its own."""
     return 1 if workflow.local_exec else 0
 
 
@@ -183,7 +183,7 @@ def run_job(script, rule_name, input, output, params, wildcards, threads, log):
     """Run workflow/scripts/<script>.py's main(smk) in this Snakemake process.
 
     For the light rules (``run:``), whose work is shorter than a Python
-    start-up with its imports: see emgmm.jobs. ``--force-use-threads``
+    start-up with its imports: see emgmm.pipeline.jobs. ``--force-use-threads``
     (profiles/default) makes Snakemake run them in its own process.
     """
     _run_job(

@@ -13,10 +13,10 @@ labelings with matched colours and the covariance ellipses.
 
 import logging
 
-from emgmm import io, plots
-from emgmm.compare import match_components, relabel
-from emgmm.explain import stopping
-from emgmm.summarize import comparison_scores
+from emgmm.pipeline import io, plots
+from emgmm.pipeline.compare import match_components, relabel
+from emgmm.pipeline.explain import stopping
+from emgmm.pipeline.summarize import comparison_scores
 
 logger = logging.getLogger(__name__)
 

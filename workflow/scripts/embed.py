@@ -2,8 +2,9 @@
 
 import logging
 
-from emgmm import io
-from emgmm.embed import configure_threads, umap_embed
+from emgmm.pipeline import io
+from emgmm.pipeline.embed import umap_embed
+from emgmm.runtime import configure_threads
 
 logger = logging.getLogger(__name__)
 

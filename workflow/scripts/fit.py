@@ -6,8 +6,9 @@ config's ``fit_space`` says.
 
 import logging
 
-from emgmm import InputError, io
-from emgmm.fitting import fit_mixture
+from emgmm import InputError
+from emgmm.pipeline import io
+from emgmm.pipeline.fitting import fit_mixture
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 import logging
 
-from emgmm import io
-from emgmm.data import load_dataset
+from emgmm.pipeline import io
+from emgmm.pipeline.data import load_dataset
 
 logger = logging.getLogger(__name__)
 

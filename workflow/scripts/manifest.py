@@ -1,7 +1,7 @@
 """Write results/manifest.json (versions, config, hashes, timings) and timings.tsv."""
 
-from emgmm import io
-from emgmm.provenance import benchmark_table, manifest
+from emgmm.pipeline import io
+from emgmm.pipeline.provenance import benchmark_table, manifest
 
 
 def main(smk):

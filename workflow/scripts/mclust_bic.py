@@ -5,7 +5,8 @@ import logging
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from emgmm import InputError, io, mclust, plots
+from emgmm import EmgmmError, InputError, mclust
+from emgmm.pipeline import io, plots
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def main(smk):
     with threadpool_limits(limits=smk.threads, user_api="blas"):
         try:
             result = mclust.mclust(X, G=smk.params.G, models=smk.params.models)
-        except ValueError as err:  # every fit failed
+        except EmgmmError as err:  # e.g. every fit singular: name the dataset
             raise InputError(f"dataset {dataset!r}: {err}") from None
     table = result.BIC.reset_index()
     io.save_table(smk.output.table, table)

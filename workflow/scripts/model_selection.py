@@ -7,9 +7,9 @@ is one chosen model, whichever family it comes from.
 
 import logging
 
-from emgmm import io, plots
-from emgmm.compare import labels_confusion, match_components, relabel
-from emgmm.summarize import (
+from emgmm.pipeline import io, plots
+from emgmm.pipeline.compare import labels_confusion, match_components, relabel
+from emgmm.pipeline.summarize import (
     EMGMM_START,
     MCLUST_START,
     model_name,

@@ -1,8 +1,8 @@
 """Write results/overview.html: the chosen models, the verdicts and the
 model-selection figures on one page (the report's first page)."""
 
-from emgmm import io
-from emgmm.overview import overview_html
+from emgmm.pipeline import io
+from emgmm.pipeline.overview import overview_html
 
 
 def main(smk):

@@ -2,8 +2,8 @@
 
 import logging
 
-from emgmm import io
-from emgmm.preprocess import preprocess
+from emgmm.pipeline import io
+from emgmm.pipeline.preprocess import preprocess
 
 logger = logging.getLogger(__name__)
 

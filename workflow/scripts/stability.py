@@ -1,7 +1,7 @@
 """Stability across seeds: pairwise ARI of labelings and spread of log-likelihoods."""
 
-from emgmm import io, plots
-from emgmm.summarize import stability_table
+from emgmm.pipeline import io, plots
+from emgmm.pipeline.summarize import stability_table
 
 
 def main(smk):

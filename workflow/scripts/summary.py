@@ -1,8 +1,8 @@
 """Gather every fit into results/summary.tsv and each dataset's chosen model
 into results/chosen.tsv."""
 
-from emgmm import io
-from emgmm.summarize import EMGMM_START, chosen_models, summary_table
+from emgmm.pipeline import io
+from emgmm.pipeline.summarize import EMGMM_START, chosen_models, summary_table
 
 
 def main(smk):

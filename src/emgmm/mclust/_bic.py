@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError, SingularCovarianceError
 from ._em import EMControl, MEFit, _check_inputs, me
 from ._hc import hc, hclass
 from ._models import MODELS, MULTIVARIATE, UNIVARIATE
@@ -32,7 +33,7 @@ def _models_for(d, models):
     models = list(models)
     for m in models:
         if m not in MODELS:
-            raise ValueError(f"models must be mclust model names, got {m!r}")
+            raise InputError(f"models must be mclust model names, got {m!r}")
     return models
 
 
@@ -45,7 +46,7 @@ def _starts(X, G, initialization):
             if g == 1:
                 continue
             if g not in initialization:
-                raise ValueError(f"initialization has no partition for G = {g}")
+                raise InputError(f"initialization has no partition for G = {g}")
             labels = np.asarray(initialization[g])
             as_int = labels.astype(int)
             if (
@@ -54,7 +55,7 @@ def _starts(X, G, initialization):
                 or as_int.min() < 0
                 or as_int.max() >= g
             ):
-                raise ValueError(
+                raise InputError(
                     f"initialization[{g}] must be {n} integer labels in 0..{g - 1}"
                 )
             starts[g] = as_int
@@ -125,7 +126,7 @@ def _table(fits, G, models, what):
 def _check_G(G):
     G = [int(g) for g in G]
     if not G or min(G) < 1:
-        raise ValueError(f"G must be positive integers, got {G}")
+        raise InputError(f"G must be positive integers, got {G}")
     return G
 
 
@@ -227,15 +228,15 @@ def mclust(X, G=range(1, 10), models=None, *, initialization=None, control=None)
 
     Raises
     ------
-    ValueError
-        If no fit succeeded.
+    SingularCovarianceError
+        If no fit succeeded (every covariance was singular).
     """
     G = _check_G(G)
     models = _models_for(np.atleast_2d(np.asarray(X).T).shape[0], models)
     _, fits = _fit_all(X, G, models, initialization, control or EMControl())
     B = _table(fits, G, models, "bic")
     if not np.isfinite(B.to_numpy()).any():
-        raise ValueError(
+        raise SingularCovarianceError(
             "every mclust fit failed (singular covariances); try fewer components"
         )
     values = B.to_numpy()

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._models import MODELS, Singular, log_density
+from .. import criteria
+from .._errors import InputError, SingularCovarianceError
+from .._math import log_resp_rows
+from ._models import MODELS, log_density
 
 __all__ = ["EMControl", "MEFit", "me"]
 
@@ -84,12 +87,12 @@ class MEFit:
     @property
     def n_parameters(self):
         """Free parameters as mclust counts them."""
-        return MODELS[self.model].n_parameters(self.G, self.d)
+        return criteria.n_parameters(self.model, self.G, self.d)
 
     @property
     def bic(self):
         """mclust's BIC, ``2 loglik - n_parameters log n`` (higher is better)."""
-        return 2.0 * self.loglik - self.n_parameters * np.log(self.n)
+        return criteria.bic(self.loglik, self.n_parameters, self.n, sign="mclust")
 
     @property
     def classification(self):
@@ -103,9 +106,9 @@ class MEFit:
 
     @property
     def icl(self):
-        """mclust's ICL: BIC plus twice the log of the hard classification's z."""
-        with np.errstate(divide="ignore"):
-            return self.bic + 2.0 * np.sum(np.log(np.max(self.z, axis=1)))
+        """mclust's ICL: BIC minus twice the hard classification's entropy,
+        ``sum_i log max_k z_ik`` (higher is better)."""
+        return self.bic - 2.0 * criteria.entropy(self.z, hard=True)
 
 
 def _check_inputs(X, model, z):
@@ -113,14 +116,14 @@ def _check_inputs(X, model, z):
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array (n, d), got shape {X.shape}")
+        raise InputError(f"X must be a 2-D array (n, d), got shape {X.shape}")
     if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite; remove or impute rows with NaN or inf")
+        raise InputError("X must be finite; remove or impute rows with NaN or inf")
     if model not in MODELS:
-        raise ValueError(f"modelName must be one of {', '.join(MODELS)}, got {model!r}")
+        raise InputError(f"modelName must be one of {', '.join(MODELS)}, got {model!r}")
     if (X.shape[1] == 1) != (model in ("E", "V")):
         want = "E or V" if X.shape[1] == 1 else "a multivariate model such as VVV"
-        raise ValueError(
+        raise InputError(
             f"modelName {model!r} does not fit data with {X.shape[1]} feature(s); "
             f"use {want}"
         )
@@ -128,7 +131,7 @@ def _check_inputs(X, model, z):
     if z.ndim == 1:
         z = z[:, None]
     if z.ndim != 2 or z.shape[0] != X.shape[0]:
-        raise ValueError(
+        raise InputError(
             f"z must have shape (n, G) with n = {X.shape[0]} rows, got {z.shape}"
         )
     return X, z
@@ -182,16 +185,14 @@ def me(X, model, z, control=None):
             pro, mean, sigma, state = m.m_step(X, z, state, inner_tol, inner_itmax)
             inner.append(state.get("inner_iterations", 0))
             logp = log_density(X, mean, sigma, control.eps) + np.log(pro)
-            top = logp.max(axis=1)
-            lse = top + np.log(np.sum(np.exp(logp - top[:, None]), axis=1))
+            lse, z = log_resp_rows(logp)
             loglik = float(np.sum(lse))
-            z = np.exp(logp - lse[:, None])
             iterations += 1
             if np.isfinite(old) and abs(loglik - old) <= tol * (1.0 + abs(loglik)):
                 converged = True
                 break
             old = loglik
-    except Singular as err:
+    except SingularCovarianceError as err:
         nan = np.nan
         return MEFit(
             model, n, d, G, nan, np.full(G, nan), np.full((G, d), nan),

@@ -22,7 +22,7 @@ identify the group term as::
 with ``omega = tr(W) / (n d)`` for the whole data's scatter matrix ``W`` and the
 determinant taken as 0 for ``n_k <= d``.  With mclust's handling of exact ties
 (see :func:`hc`) the merge sequences equal R's ``hc(X, "VVV", use = "SVD")``
-on the data sets in ``tests/test_mclust.py``.  See ``docs/mclust.md``.
+on the data sets in ``tests/library/test_mclust.py``.  See ``docs/mclust.md``.
 
 References
 ----------

@@ -45,21 +45,19 @@ mixture models. The R Journal 8(1), 289-317.
 
 import numpy as np
 
+from .._errors import SingularCovarianceError
+
 __all__ = ["MODELS", "MULTIVARIATE", "UNIVARIATE", "Model", "log_density"]
 
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 
 
-class Singular(ArithmeticError):
-    """A covariance estimate is singular (mclust returns NA for the fit)."""
-
-
 def _statistics(X, z):
     """Component sizes, means and centred scatter matrices ``W_k``."""
     nk = z.sum(axis=0)
     if np.any(nk <= 0):
-        raise Singular("a component has no weight")
+        raise SingularCovarianceError("a component has no weight")
     mean = (z.T @ X) / nk[:, None]
     G, d = mean.shape
     W = np.empty((G, d, d))
@@ -91,7 +89,7 @@ def _objective(W, nk, sigma):
     """The M-step objective ``sum_k tr(W_k S_k^-1) + n_k log det S_k``."""
     sign, logdet = np.linalg.slogdet(sigma)
     if np.any(sign <= 0):
-        raise Singular("covariance not positive definite")
+        raise SingularCovarianceError("covariance not positive definite")
     trace = np.einsum("gij,gji->g", W, np.linalg.inv(sigma))
     return float(np.sum(trace) + np.sum(nk * logdet))
 
@@ -352,7 +350,9 @@ class VEE(Model):
             C = 0.5 * (C + C.T)
             sign, logdet = np.linalg.slogdet(C)
             if sign <= 0:
-                raise Singular("VEE: common matrix not positive definite")
+                raise SingularCovarianceError(
+                    "VEE: common matrix not positive definite"
+                )
             return C / np.exp(logdet / d)
 
         # The loop starts from EEE's shape and stops on the relative change
@@ -432,7 +432,7 @@ def _common_orientation(W, state, tol, itmax):
             D = _mm_orientation(W, 1.0 / A, D)
         diag = _rotated_diagonals(W, D)
         if np.any(diag <= 0):
-            raise Singular("a rotated scatter matrix is singular")
+            raise SingularCovarianceError("a rotated scatter matrix is singular")
         A = diag / _det_root(diag)[:, None]
         new = float(np.sum(diag / A))
         count += 1
@@ -535,7 +535,7 @@ class EVV(Model):
         G, d, _ = W.shape
         sign, logdet = np.linalg.slogdet(W)
         if np.any(sign <= 0):
-            raise Singular("EVV: a scatter matrix is singular")
+            raise SingularCovarianceError("EVV: a scatter matrix is singular")
         root = np.exp(logdet / d)
         lam = root.sum() / nk.sum()
         return lam * W / root[:, None, None], {}
@@ -593,14 +593,16 @@ def log_density(X, mean, sigma, eps):
 
     Raises
     ------
-    Singular
+    SingularCovarianceError
         If a covariance is singular to ``eps``.
     """
     d = X.shape[1]
     values = np.linalg.eigvalsh(sigma)
     bad = ~(values[:, 0] > eps * values[:, -1])
     if np.any(bad):
-        raise Singular(f"component {int(np.argmax(bad)) + 1}: covariance singular")
+        raise SingularCovarianceError(
+            f"component {int(np.argmax(bad)) + 1}: covariance singular"
+        )
     L = np.linalg.cholesky(sigma)
     Linv = np.linalg.inv(L)
     logdet = 2.0 * np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1)

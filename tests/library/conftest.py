@@ -1,0 +1,13 @@
+"""Fixtures of the library's tests."""
+
+import pytest
+
+
+@pytest.fixture(params=["kernel", "blas"])
+def engine_path(request, monkeypatch):
+    """Run a test on both routes of a pass over the data: the fused numba
+    kernel (at most ``NUMBA_MAX_FEATURES`` features) and the chunked
+    NumPy/BLAS path (forced by a limit of 0 features)."""
+    if request.param == "blas":
+        monkeypatch.setattr("emgmm._engine.NUMBA_MAX_FEATURES", 0)
+    return request.param
