@@ -1,4 +1,4 @@
-"""README's mclust section: emgmm.mclust.bic next to R's mclustBIC on faithful.
+"""docs/mclust_models.md's faithful tables: emgmm.mclust.bic next to R's mclustBIC.
 
 Runs R (mclust 6.0) once for faithful, its hierarchical partitions and its
 mclustBIC table (G = 1..9, all 14 models), then emgmm.mclust.bic from R's

@@ -9,7 +9,7 @@
 # Only the inputs named in SIZED[rule] count, when a rule reads a few of many
 # (model_selection draws one chosen fit, whatever the size of the sweep).
 # The figures are the benchmark files of the N = 1e6 run (configs/large.yaml;
-# the table in README.md, "Large data") with a margin of 25-50%. A failed job
+# the table in docs/cluster.md, "Large data") with a margin of 25-50%. A failed job
 # is retried (profiles/slurm: retries) with `attempt` times the memory and run
 # time, so a job killed for exceeding its request gets twice as much on the
 # second try.

@@ -34,8 +34,9 @@ from .. import InputError
 
 __all__ = ["SCALINGS", "SOURCE_SCALING", "preprocess", "resolve"]
 
+#: the scalings :func:`preprocess` knows (the config also takes ``auto``)
 SCALINGS = ("none", "standard", "robust")
-# The scaling `auto` stands for, per source (the table above).
+#: the scaling ``auto`` stands for, per source (the table above)
 SOURCE_SCALING = {
     "file": "standard",
     "digits": "none",

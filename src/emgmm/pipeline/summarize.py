@@ -89,8 +89,8 @@ def comparison_scores(ours, theirs, matching, fit_ours, fit_theirs, X, y=None):
     return scores
 
 
-# summary.tsv's criteria keep scikit-learn's sign (mclust's BIC, in
-# results/{dataset}/mclust_bic.tsv, is the opposite): this column says so.
+#: summary.tsv's ``criteria_sign`` column: its criteria keep scikit-learn's
+#: sign (mclust's BIC, in results/{dataset}/mclust_bic.tsv, is the opposite)
 CRITERIA_SIGN = (
     "bic, aic, icl: scikit-learn's sign, lower is better: "
     "bic = -2 log L + p log n, aic = -2 log L + 2 p, icl = bic + 2 entropy"
@@ -201,7 +201,9 @@ def summary_table(pairs, chosen=()):
 
 
 # mclust's models against the emgmm fits: one table, one sign.
+#: ``fitted_by`` of the rows of mclust's models in :func:`model_selection_table`
 MCLUST_START = "emgmm.mclust (hierarchical start)"
+#: ``fitted_by`` of the rows of the emgmm fits in :func:`model_selection_table`
 EMGMM_START = "emgmm (k-means start, best seed)"
 
 
