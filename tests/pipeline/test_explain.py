@@ -223,7 +223,7 @@ def test_verdict_names_the_higher_of_two_optima():
         "sklearn": {"stopped_short_by": 0.0, "continued_n_iter": 1},
     }
     word, sentence = verdict(
-        {"explanation": "different optima: ...", "continuation": cont}
+        {"max_mean_distance": 0.5, "ari_emgmm_sklearn": 0.8, "continuation": cont}
     )
     assert word == "different optima"
     assert sentence == "sklearn's optimum is higher by 0.25 per sample"

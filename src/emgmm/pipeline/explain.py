@@ -17,6 +17,7 @@ from .. import InputError
 
 __all__ = [
     "IDENTICAL_MEANS",
+    "agreement",
     "continue_fits",
     "explain_difference",
     "identical",
@@ -241,6 +242,26 @@ def _stopped(record, name):
     return f"{name} {stopping(record)}"
 
 
+def _gap(value, digits=3):
+    # Below 1e-12 per sample the difference is rounding, its sign too.
+    return "less than 1e-12" if abs(value) < 1e-12 else f"{value:.{digits}g}"
+
+
+def agreement(max_distance, ari, continuation):
+    """The word for how two fits compare: what :func:`explain_difference`'s
+    sentence starts with and :func:`verdict` returns.
+
+    ``identical`` (matched means within :data:`IDENTICAL_MEANS`, the same
+    labels), ``differ`` (not continued: not measured), ``same optimum`` or
+    ``different optima`` (as the continuation measured).
+    """
+    if identical(max_distance, ari):
+        return "identical"
+    if continuation is None:
+        return "differ"
+    return "same optimum" if continuation["same_optimum"] else "different optima"
+
+
 def explain_difference(ours, theirs, *, max_distance, ari, continuation=None):
     """One sentence on whether and why two fits differ, from measurements.
 
@@ -272,31 +293,27 @@ def explain_difference(ours, theirs, *, max_distance, ari, continuation=None):
     >>> explain_difference(rec, rec, max_distance=0.0, ari=1.0)
     'identical: matched means within 1e-06 and the same labels'
     """
-    if identical(max_distance, ari):
+    word = agreement(max_distance, ari, continuation)
+    if word == "identical":
         return (
             f"identical: matched means within {IDENTICAL_MEANS:g} and the same labels"
         )
     stopped = f"{_stopped(ours, 'emgmm')}, {_stopped(theirs, 'sklearn')}"
-    if continuation is None:
+    if word == "differ":
         return (
             f"differ: matched means up to {max_distance:.3g} apart, ARI {ari:.4f} "
             f"({stopped}); not continued, so whether they share an optimum was "
             "not measured"
         )
     c = continuation
-
-    def gap(value):
-        # Below 1e-12 per sample the difference is rounding, its sign too.
-        return "less than 1e-12" if abs(value) < 1e-12 else f"{value:.3g}"
-
     fits = [
-        f"{name} {gap(c[name]['stopped_short_by'])} "
+        f"{name} {_gap(c[name]['stopped_short_by'])} "
         f"({c[name]['continued_n_iter']} more iterations)"
         for name in NAMES
     ]
     diff = c["continued_log_likelihood_difference"]
     head = f"continued from their final parameters to tol={c['tol']:g}"
-    if c["same_optimum"]:
+    if word == "same optimum":
         text = (
             f"same optimum: {head}, both reach it (matched means "
             f"{c['continued_max_mean_distance']:.2g} apart, mean log-likelihoods "
@@ -324,28 +341,22 @@ def explain_difference(ours, theirs, *, max_distance, ari, continuation=None):
     return text
 
 
-def _gap(value):
-    # Below 1e-12 per sample the difference is rounding, its sign too.
-    return "less than 1e-12" if abs(value) < 1e-12 else f"{value:.2g}"
-
-
 def verdict(scores):
     """Whether two fits agree, in one word and one short sentence.
 
     Parameters
     ----------
     scores : dict
-        From :func:`emgmm.pipeline.summarize.comparison_scores`: ``explanation``
-        starts with the word, ``continuation`` holds what continuing both
-        fits measured (None for identical fits).
+        From :func:`emgmm.pipeline.summarize.comparison_scores`:
+        ``max_mean_distance``, ``ari_emgmm_sklearn`` and ``continuation``
+        (what continuing both fits measured; None for identical fits).
 
     Returns
     -------
     agreement : str
-        ``identical`` (matched means within 1e-6, the same labels), ``same
-        optimum`` (they differ only because at least one stopped before
-        it), ``different optima`` or ``differ`` (not continued: not
-        measured).
+        :func:`agreement`'s word: ``identical``, ``same optimum`` (they
+        differ only because at least one stopped before it), ``different
+        optima`` or ``differ`` (not continued: not measured).
     sentence : str
         What a reader needs to act on: which fit stopped short of the
         shared optimum and by how much (mean log-likelihood per sample), or
@@ -356,23 +367,24 @@ def verdict(scores):
     >>> cont = {"same_optimum": True, "continued_log_likelihood_difference": 0.0,
     ...         "emgmm": {"stopped_short_by": 0.0, "continued_n_iter": 1},
     ...         "sklearn": {"stopped_short_by": 2.4e-4, "continued_n_iter": 210}}
-    >>> verdict({"explanation": "same optimum: ...", "continuation": cont})[1]
+    >>> verdict({"max_mean_distance": 0.02, "ari_emgmm_sklearn": 0.99,
+    ...          "continuation": cont})[1]
     'sklearn stopped 0.00024 per sample below the optimum both reach \
 (210 more iterations); emgmm less than 1e-12'
     """
-    word = scores["explanation"].split(":", 1)[0]
     c = scores.get("continuation")
+    word = agreement(scores["max_mean_distance"], scores["ari_emgmm_sklearn"], c)
     if word == "identical":
         return word, "the same parameters and labels"
-    if c is None:
+    if word == "differ":
         return word, "not continued: whether they share an optimum was not measured"
-    if c["same_optimum"]:
+    if word == "same optimum":
         short = sorted(NAMES, key=lambda n: -c[n]["stopped_short_by"])
         first, second = (c[n] for n in short)
         return word, (
-            f"{short[0]} stopped {_gap(first['stopped_short_by'])} per sample below "
-            f"the optimum both reach ({first['continued_n_iter']} more iterations); "
-            f"{short[1]} {_gap(second['stopped_short_by'])}"
+            f"{short[0]} stopped {_gap(first['stopped_short_by'], 2)} per sample "
+            f"below the optimum both reach ({first['continued_n_iter']} more "
+            f"iterations); {short[1]} {_gap(second['stopped_short_by'], 2)}"
         )
     diff = c["continued_log_likelihood_difference"]
     if abs(diff) <= c["same_log_likelihood"]:

@@ -36,7 +36,8 @@ def comparison_scores(ours, theirs, matching, fit_ours, fit_theirs, X, y=None):
         Fit arrays (from :func:`emgmm.pipeline.fitting.fit_mixture`): ``labels``,
         ``weights``, ``means``, ``precisions``.
     X : ndarray of shape (n_samples, n_features)
-        The data both were fitted to (the embedding).
+        The points both were fitted to (the embedding, or the features with
+        ``fit_space: features``).
     y : ndarray or None
         Ground truth, when known.
 
