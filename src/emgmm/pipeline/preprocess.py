@@ -31,11 +31,14 @@ not depend on the job's thread count.
 import numpy as np
 
 from .. import InputError
+from .config import parameter_schema
 
 __all__ = ["SCALINGS", "SOURCE_SCALING", "preprocess", "resolve"]
 
-#: the scalings :func:`preprocess` knows (the config also takes ``auto``)
-SCALINGS = ("none", "standard", "robust")
+#: the scalings :func:`preprocess` knows: the config schema's, but ``auto``
+SCALINGS = tuple(
+    s for s in parameter_schema("preprocess_parameters", "scale")["enum"] if s != "auto"
+)
 #: the scaling ``auto`` stands for, per source (the table above)
 SOURCE_SCALING = {
     "file": "standard",
