@@ -46,6 +46,7 @@ import pandas as pd
 
 from .. import InputError
 from .config import parameter_schema, validate_dataset
+from .io import load_json
 
 __all__ = [
     "check_before_run",
@@ -622,10 +623,8 @@ def _loaded_before(spec, results):
     info_path, data_path = Path(results, "data.json"), Path(results, "data.npz")
     if not (info_path.is_file() and data_path.is_file()):
         return False
-    import json
-
     try:
-        recorded = json.loads(info_path.read_text()).get("spec")
+        recorded = load_json(info_path).get("spec")
     except ValueError:
         return False
     if recorded != load_spec(spec):

@@ -220,7 +220,7 @@ def _print_errors(errors):
     )
 
 
-def finish_run(failed=False, since=None, logs="logs"):
+def finish_run(failed=False, since=0.0, logs="logs"):
     """Let the Snakemake process exit now that its jobs are done.
 
     For the Snakefile's ``onsuccess`` and ``onerror`` handlers. After a
@@ -240,7 +240,7 @@ def finish_run(failed=False, since=None, logs="logs"):
       about 1 s. :func:`gc.freeze` leaves those to the operating system.
     """
     if failed:
-        errors = user_errors(logs, since if since is not None else 0.0)
+        errors = user_errors(logs, since)
         if errors:
             # At exit: after Snakemake's own closing lines ("At least one job
             # did not complete successfully"), which follow this handler.
