@@ -19,7 +19,12 @@ How a pass runs:
   does the whole pass in one parallel loop instead, for every covariance
   type: it takes per-component full factors and gives full second moments,
   which the type's model turns into its own statistics
-  (``kernel_precision_cholesky``, ``from_kernel_statistics``).
+  (``kernel_precision_cholesky``, ``from_kernel_statistics``);
+* small fits (:func:`emgmm._em_serial.is_small`: at most 4096 rows and little
+  work per row) run on the serial kernels of :mod:`emgmm._em_serial`, which
+  do the same pass row by row and, for 'full', the whole M-step in one call:
+  at that size the work is microseconds and the rest was overhead.  Which
+  kernel runs depends only on the sizes.
 
 Threads: :func:`blas_threads` reads the current BLAS limit (set by the caller
 with ``threadpoolctl.threadpool_limits``); it caps the worker threads and
@@ -189,6 +194,7 @@ class Engine:
         )
         self.numba_max_features = NUMBA_MAX_FEATURES
         self._executor = None
+        self._small_inputs = None
         if shift is None:
             shift = self._column_sums(lambda Xs: Xs) / self.total_weight
         self.shift = shift
@@ -235,6 +241,38 @@ class Engine:
             and params.aux is None
         )
 
+    def use_small(self, params):
+        """Whether passes with ``params`` run on the serial small kernels."""
+        from ._em_serial import is_small
+
+        return self.use_numba(params) and is_small(
+            self.n_samples, self.n_features, len(params.weights)
+        )
+
+    def small_inputs(self):
+        """``(X, sample_weight)`` as the small kernels take them (made once)."""
+        if self._small_inputs is None:
+            X = self.X
+            if X.dtype not in (np.float32, np.float64):
+                X = X.astype(np.float64)
+            weights = self.sample_weight
+            weights = np.empty(0) if weights is None else weights.astype(np.float64)
+            self._small_inputs = (
+                np.ascontiguousarray(X),
+                np.ascontiguousarray(weights),
+                np.ascontiguousarray(self.shift, dtype=np.float64),
+            )
+        return self._small_inputs
+
+    def _small_kernel_args(self, params):
+        _, _, shift = self.small_inputs()
+        return (
+            shift,
+            params.log_const + np.log(params.weights),
+            np.ascontiguousarray(params.means, dtype=np.float64),
+            np.ascontiguousarray(self.kernel_factors(params), dtype=np.float64),
+        )
+
     def kernel_factors(self, params):
         """The model's precision factors as the fused kernel takes them."""
         n_components, n_features = params.means.shape
@@ -252,6 +290,11 @@ class Engine:
     # -- passes ---------------------------------------------------------------
     def weighted_log_prob(self, params, sl):
         """``log w_k + log N(x | k)`` for rows ``sl``."""
+        if self.use_small(params):
+            from ._em_serial import small_weighted_log_prob
+
+            X, _, _ = self.small_inputs()
+            return small_weighted_log_prob(X[sl], *self._small_kernel_args(params))
         if self.use_numba(params):
             from ._em_numba import full_weighted_log_prob
 
@@ -277,6 +320,14 @@ class Engine:
         finished statistics ``(nk_raw, sx, m2)`` centred at ``params.means``.
         """
         model = self.model
+        if self.use_small(params):
+            from ._em_serial import small_pass
+
+            X, weights, _ = self.small_inputs()
+            total, nk_raw, sx, m2 = small_pass(
+                X, *self._small_kernel_args(params), weights
+            )
+            return total, model.from_kernel_statistics(nk_raw, sx, m2)
         if self.use_numba(params):
             from ._em_numba import fused_full_pass
 
@@ -397,6 +448,15 @@ class Engine:
 
     def next_params(self, stats, params, iteration):
         """The M-step as new :class:`Params` (may raise singular)."""
+        if self.model.name == "full" and self.use_numba(params):
+            from ._em_serial import full_m_step
+
+            *new, failed = full_m_step(
+                *stats, params.means, self.small_inputs()[2], self.reg_covar, self.eps
+            )
+            if failed < 0:
+                return Params(*new)
+            # not positive definite: the model names the component and raises
         nk, means, covariances = self.m_step(stats, params.means)
         return self.make_params(nk / nk.sum(), means, covariances, iteration)
 

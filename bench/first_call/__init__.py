@@ -1,0 +1,1 @@
+"""First-call timing: ``python -m bench.first_call`` (see its ``__main__``)."""
