@@ -257,17 +257,12 @@ class Engine:
                 X = X.astype(np.float64)
             weights = self.sample_weight
             weights = np.empty(0) if weights is None else weights.astype(np.float64)
-            self._small_inputs = (
-                np.ascontiguousarray(X),
-                np.ascontiguousarray(weights),
-                np.ascontiguousarray(self.shift, dtype=np.float64),
-            )
+            self._small_inputs = (np.ascontiguousarray(X), weights)
         return self._small_inputs
 
     def _small_kernel_args(self, params):
-        _, _, shift = self.small_inputs()
         return (
-            shift,
+            np.ascontiguousarray(self.shift, dtype=np.float64),
             params.log_const + np.log(params.weights),
             np.ascontiguousarray(params.means, dtype=np.float64),
             np.ascontiguousarray(self.kernel_factors(params), dtype=np.float64),
@@ -293,7 +288,7 @@ class Engine:
         if self.use_small(params):
             from ._em_serial import small_weighted_log_prob
 
-            X, _, _ = self.small_inputs()
+            X, _ = self.small_inputs()
             return small_weighted_log_prob(X[sl], *self._small_kernel_args(params))
         if self.use_numba(params):
             from ._em_numba import full_weighted_log_prob
@@ -323,7 +318,7 @@ class Engine:
         if self.use_small(params):
             from ._em_serial import small_pass
 
-            X, weights, _ = self.small_inputs()
+            X, weights = self.small_inputs()
             total, nk_raw, sx, m2 = small_pass(
                 X, *self._small_kernel_args(params), weights
             )
@@ -451,8 +446,9 @@ class Engine:
         if self.model.name == "full" and self.use_numba(params):
             from ._em_serial import full_m_step
 
+            shift = np.ascontiguousarray(self.shift, dtype=np.float64)
             *new, failed = full_m_step(
-                *stats, params.means, self.small_inputs()[2], self.reg_covar, self.eps
+                *stats, params.means, shift, self.reg_covar, self.eps
             )
             if failed < 0:
                 return Params(*new)
