@@ -38,6 +38,12 @@ without reassociation.  Against a reference
 that sums the same terms exactly, the statistics agree to a few 1e-16 of
 their magnitude (tests/library/test_em_numba.py asserts 1e-13).
 
+:func:`full_m_step` is the full-covariance M-step that follows a pass, in
+one compiled call: covariances from the centred statistics, their Cholesky
+factors, the factors' inverses and log-determinants (NumPy and SciPy calls
+for these took about 40 us per iteration, more than the pass itself on
+1,000 rows).
+
 Determinism: the rows are split into a number of blocks that depends only on
 ``n_samples`` (never on the thread count); each block writes its own partial
 sums and the blocks are reduced afterwards in a fixed order.  The same input
@@ -56,6 +62,7 @@ from numba import (
 )
 
 __all__ = [
+    "full_m_step",
     "full_weighted_log_prob",
     "fused_full_pass",
     "n_blocks_for",
@@ -788,3 +795,88 @@ def numba_threads(limit):
     import numba
 
     return max(1, min(int(limit), int(numba.config.NUMBA_NUM_THREADS)))
+
+
+# -- the full-covariance M-step -----------------------------------------------
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+def full_m_step(nk_raw, sx, m2, centres, shift, reg_covar, eps):
+    """scikit-learn's full-covariance M-step from centred statistics.
+
+    ``nk = nk_raw + 10 eps``, means ``(sx + nk_raw c) / nk`` (a component
+    with no responsibility at all gets scikit-learn's mean 0, i.e.
+    ``-shift``), covariances ``sum r (x - mu)(x - mu)^T / nk + reg_covar I``
+    (moved from the centres ``c`` to the new means exactly), their Cholesky
+    factors ``L``, ``prec_chol = inv(L)^T`` and ``log_const = -d/2 log(2 pi)
+    + log det prec_chol``.
+
+    Returns
+    -------
+    weights, means, covariances, prec_chol, log_const, failed
+        ``failed`` is the first component whose covariance is not positive
+        definite, or -1 (the caller raises scikit-learn's error).
+    """
+    n_components, n_features = centres.shape
+    nk = nk_raw + 10 * eps
+    out = (
+        nk / nk.sum(),
+        np.empty((n_components, n_features)),
+        np.empty((n_components, n_features, n_features)),
+        np.zeros((n_components, n_features, n_features)),
+        np.empty(n_components),
+        np.zeros((n_features, n_features)),
+        np.empty(n_features),
+    )
+    failed = _full_m_step(nk_raw, nk, sx, m2, centres, shift, reg_covar, out)
+    return (*out[:5], failed)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _full_m_step(nk_raw, nk, sx, m2, centres, shift, reg_covar, out):
+    """:func:`full_m_step` into ``out``; returns the failed component or -1."""
+    n_components, n_features = centres.shape
+    _, means, cov, prec_chol, log_const, chol, delta = out
+    for k in range(n_components):
+        for j in range(n_features):
+            if nk_raw[k] == 0.0:
+                means[k, j] = -shift[j]
+            else:
+                means[k, j] = (sx[k, j] + nk_raw[k] * centres[k, j]) / nk[k]
+            delta[j] = means[k, j] - centres[k, j]
+        for j in range(n_features):
+            for t in range(j + 1):
+                m = (
+                    m2[k, j, t]
+                    - sx[k, j] * delta[t]
+                    - delta[j] * sx[k, t]
+                    + nk_raw[k] * delta[j] * delta[t]
+                )
+                m = m / nk[k]
+                cov[k, j, t] = m
+                cov[k, t, j] = m
+            cov[k, j, j] += reg_covar
+        # Cholesky factor L (lower), row by row
+        for j in range(n_features):
+            for t in range(j + 1):
+                s = cov[k, j, t]
+                for u in range(t):
+                    s -= chol[j, u] * chol[t, u]
+                if t == j:
+                    if not s > 0.0:
+                        return k
+                    chol[j, j] = math.sqrt(s)
+                else:
+                    chol[j, t] = s / chol[t, t]
+        # inv(L) by forward substitution, stored transposed (upper)
+        log_det = 0.0
+        for c in range(n_features):
+            for j in range(c, n_features):
+                s = 1.0 if j == c else 0.0
+                for u in range(c, j):
+                    s -= chol[j, u] * prec_chol[k, c, u]
+                prec_chol[k, c, j] = s / chol[j, j]
+            log_det += math.log(prec_chol[k, c, c])
+        log_const[k] = -0.5 * n_features * _LOG_2PI + log_det
+    return -1

@@ -19,16 +19,15 @@ How a pass runs:
   does the whole pass in one parallel loop instead, for every covariance
   type: it takes per-component full factors and gives full second moments,
   which the type's model turns into its own statistics
-  (``kernel_precision_cholesky``, ``from_kernel_statistics``);
-* small fits (:func:`emgmm._em_serial.is_small`: at most 4096 rows and little
-  work per row) run on the serial kernels of :mod:`emgmm._em_serial`, which
-  do the same pass row by row and, for 'full', the whole M-step in one call:
-  at that size the work is microseconds and the rest was overhead.  Which
-  kernel runs depends only on the sizes.
-
-Threads: :func:`blas_threads` reads the current BLAS limit (set by the caller
-with ``threadpoolctl.threadpool_limits``); it caps the worker threads and
-numba's threads, so one setting governs the whole fit.
+  (``kernel_precision_cholesky``, ``from_kernel_statistics``); for 'full'
+  the M-step that follows (covariances, their Cholesky factors and inverses)
+  is one compiled call too (:func:`emgmm._em_numba.full_m_step`), where
+  NumPy took 40 us per iteration, more than a pass over 1,000 rows;
+* tiny passes (at most ``NUMPY_MAX_WORK`` multiply-adds) stay on the NumPy
+  path: a fresh environment's first small fit then compiles nothing (the
+  kernels take 4-8 s to compile, :mod:`emgmm._em_numba`), and such a pass
+  takes a fraction of a millisecond either way.  Which path runs depends only
+  on the sizes, never on what is cached.
 """
 
 import math
@@ -48,6 +47,13 @@ __all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
 # moments take n_blocks * K * d^2 doubles (a quarter of the data's size at
 # d = 128, K = 16), which is what bounds it here.
 NUMBA_MAX_FEATURES = 128
+# passes of at most this many multiply-adds, N K d (d + 3) / 2 (distances and
+# second moments), run on the NumPy path: no compiling for them.  Measured on
+# one Intel Xeon core, us per EM iteration, NumPy path / numba / scikit-learn:
+# (150, 4, 3) 222 / 36 / 262; (500, 2, 3) 259 / 56 / 353; at (1000, 2, 4),
+# 20,000 multiply-adds, numba 57 against 531.  A fresh environment's first
+# fit of 500 x 2 rows took 2.6 s with compiled kernels, 1.2 s without.
+NUMPY_MAX_WORK = 2**14
 # target size of one chunk's work arrays
 CHUNK_BYTES = 4 * 2**20
 # fewest rows per call of the numba kernel outside the EM loop
@@ -193,8 +199,8 @@ class Engine:
             else float(sample_weight.sum())
         )
         self.numba_max_features = NUMBA_MAX_FEATURES
+        self.numpy_max_work = NUMPY_MAX_WORK
         self._executor = None
-        self._small_inputs = None
         if shift is None:
             shift = self._column_sums(lambda Xs: Xs) / self.total_weight
         self.shift = shift
@@ -235,37 +241,13 @@ class Engine:
 
     def use_numba(self, params):
         """Whether the fused numba kernel runs passes with ``params``."""
+        n_components, n_features = params.means.shape
+        work = self.n_samples * n_components * n_features * (n_features + 3) // 2
         return (
             self.model.fused_kernel
-            and self.n_features <= self.numba_max_features
+            and n_features <= self.numba_max_features
+            and work > self.numpy_max_work
             and params.aux is None
-        )
-
-    def use_small(self, params):
-        """Whether passes with ``params`` run on the serial small kernels."""
-        from ._em_serial import is_small
-
-        return self.use_numba(params) and is_small(
-            self.n_samples, self.n_features, len(params.weights)
-        )
-
-    def small_inputs(self):
-        """``(X, sample_weight)`` as the small kernels take them (made once)."""
-        if self._small_inputs is None:
-            X = self.X
-            if X.dtype not in (np.float32, np.float64):
-                X = X.astype(np.float64)
-            weights = self.sample_weight
-            weights = np.empty(0) if weights is None else weights.astype(np.float64)
-            self._small_inputs = (np.ascontiguousarray(X), weights)
-        return self._small_inputs
-
-    def _small_kernel_args(self, params):
-        return (
-            np.ascontiguousarray(self.shift, dtype=np.float64),
-            params.log_const + np.log(params.weights),
-            np.ascontiguousarray(params.means, dtype=np.float64),
-            np.ascontiguousarray(self.kernel_factors(params), dtype=np.float64),
         )
 
     def kernel_factors(self, params):
@@ -285,11 +267,6 @@ class Engine:
     # -- passes ---------------------------------------------------------------
     def weighted_log_prob(self, params, sl):
         """``log w_k + log N(x | k)`` for rows ``sl``."""
-        if self.use_small(params):
-            from ._em_serial import small_weighted_log_prob
-
-            X, _ = self.small_inputs()
-            return small_weighted_log_prob(X[sl], *self._small_kernel_args(params))
         if self.use_numba(params):
             from ._em_numba import full_weighted_log_prob
 
@@ -315,14 +292,6 @@ class Engine:
         finished statistics ``(nk_raw, sx, m2)`` centred at ``params.means``.
         """
         model = self.model
-        if self.use_small(params):
-            from ._em_serial import small_pass
-
-            X, weights = self.small_inputs()
-            total, nk_raw, sx, m2 = small_pass(
-                X, *self._small_kernel_args(params), weights
-            )
-            return total, model.from_kernel_statistics(nk_raw, sx, m2)
         if self.use_numba(params):
             from ._em_numba import fused_full_pass
 
@@ -444,7 +413,7 @@ class Engine:
     def next_params(self, stats, params, iteration):
         """The M-step as new :class:`Params` (may raise singular)."""
         if self.model.name == "full" and self.use_numba(params):
-            from ._em_serial import full_m_step
+            from ._em_numba import full_m_step
 
             shift = np.ascontiguousarray(self.shift, dtype=np.float64)
             *new, failed = full_m_step(

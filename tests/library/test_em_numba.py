@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from emgmm import _em_numba
+from emgmm._covariance import MODELS
 
 RTOL = 1e-13
 
@@ -196,3 +197,41 @@ def test_tile_log_within_one_ulp_of_numpy():
     special = _tile_apply(_em_numba._tile_log, np.array([0.0, np.inf, np.nan, 1.0]))
     assert special[0] == -np.inf and special[1] == np.inf
     assert np.isnan(special[2]) and special[3] == 0.0
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 5])
+def test_full_m_step_matches_the_models_m_step(n_features):
+    X, shift, log_weights, means, prec_chol, log_const = _problem(
+        500, n_features, 3, np.float64
+    )
+    total, nk_raw, sx, m2 = _em_numba.fused_full_pass(
+        X, shift, log_weights, means, prec_chol, log_const, 1
+    )
+    eps = np.finfo(np.float64).eps
+    weights, new_means, cov, new_prec, new_log_const, failed = _em_numba.full_m_step(
+        nk_raw, sx, m2, means, shift, 1e-6, eps
+    )
+    assert failed == -1
+    model = MODELS["full"]
+    nk = nk_raw + 10 * eps
+    want_means = (sx + nk_raw[:, None] * means) / nk[:, None]
+    want_cov = model.covariances((nk_raw, sx, m2), nk, want_means, means, 1e-6, shift)
+    want_prec = model.precision_cholesky(want_cov)
+    np.testing.assert_allclose(weights, nk / nk.sum(), rtol=1e-15)
+    np.testing.assert_allclose(new_means, want_means, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(cov, want_cov, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(new_prec, want_prec, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(
+        new_log_const, model.log_const(want_prec, 3, n_features), rtol=1e-12
+    )
+
+
+def test_full_m_step_names_the_first_singular_component():
+    n_components, n_features = 3, 2
+    nk_raw = np.array([5.0, 5.0, 5.0])
+    sx = np.zeros((n_components, n_features))
+    m2 = np.tile(np.eye(n_features), (n_components, 1, 1))
+    m2[1] = 0.0  # all of component 1's points at its mean
+    centres = np.zeros((n_components, n_features))
+    *_, failed = _em_numba.full_m_step(nk_raw, sx, m2, centres, np.zeros(2), 0.0, 0.0)
+    assert failed == 1
