@@ -63,6 +63,7 @@ from numba import (
 
 __all__ = [
     "full_m_step",
+    "resp_moments",
     "full_weighted_log_prob",
     "fused_full_pass",
     "n_blocks_for",
@@ -795,6 +796,72 @@ def numba_threads(limit):
     import numba
 
     return max(1, min(int(limit), int(numba.config.NUMBA_NUM_THREADS)))
+
+
+# -- statistics of given responsibilities (the initial M-step) ---------------
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _resp_moments_blocks(X, shift, resp, centres, sample_weight, weighted, n_blocks):
+    n_samples, n_features = X.shape
+    n_components = centres.shape[0]
+    nk = np.zeros((n_blocks, n_components))
+    sx = np.zeros((n_blocks, n_components, n_features))
+    sxx = np.zeros((n_blocks, n_components, n_features, n_features))
+    step = (n_samples + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        diff = np.empty(n_features)
+        for i in range(b * step, min(n_samples, (b + 1) * step)):
+            w = sample_weight[i] if weighted else 1.0
+            for k in range(n_components):
+                r = resp[i, k] * w
+                if r == 0.0:  # adds exact zeros (X is finite): k-means' one-hot
+                    continue
+                nk[b, k] += r
+                for j in range(n_features):
+                    diff[j] = (X[i, j] - shift[j]) - centres[k, j]
+                for j in range(n_features):
+                    rd = r * diff[j]
+                    sx[b, k, j] += rd
+                    for t in range(j + 1):
+                        sxx[b, k, j, t] += rd * diff[t]
+    return np.zeros(n_blocks), nk, sx, sxx
+
+
+def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None):
+    """``sum w r``, ``sum w r (x - c_k)`` and ``sum w r (x - c_k)(x - c_k)^T``
+    for given responsibilities (the initial M-step's statistics).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64 or float32
+    shift : ndarray of shape (n_features,)
+        Subtracted from every row (internal coordinates).
+    resp : ndarray of shape (n_samples, n_components)
+        Responsibilities (k-means' start: one-hot rows, whose zeros are
+        skipped).
+    centres : ndarray of shape (n_components, n_features)
+        The statistics are centred at these (internal coordinates).
+    n_threads : int
+    sample_weight : ndarray of shape (n_samples,), default=None
+
+    Returns
+    -------
+    nk, sx, sxx
+        As :func:`fused_full_pass` (``sxx`` symmetric).
+    """
+    X = _as_rows(X)
+    weighted = sample_weight is not None
+    weights = np.ones(0) if sample_weight is None else sample_weight
+    n_blocks = n_blocks_for(X.shape[0])
+    with _numba_thread_limit(n_threads):
+        out = _resp_moments_blocks(
+            X,
+            *_as_f64(shift, resp, centres, weights),
+            weighted,
+            n_blocks,
+        )
+    return _reduce_blocks(*out)[1:]
 
 
 # -- the full-covariance M-step -----------------------------------------------

@@ -239,16 +239,19 @@ class Engine:
     def weights_of(self, sl):
         return None if self.sample_weight is None else self.sample_weight[sl]
 
-    def use_numba(self, params):
-        """Whether the fused numba kernel runs passes with ``params``."""
-        n_components, n_features = params.means.shape
-        work = self.n_samples * n_components * n_features * (n_features + 3) // 2
+    def use_kernels(self, n_components):
+        """Whether the numba kernels run passes with ``n_components``."""
+        d = self.n_features
+        work = self.n_samples * n_components * d * (d + 3) // 2
         return (
             self.model.fused_kernel
-            and n_features <= self.numba_max_features
+            and d <= self.numba_max_features
             and work > self.numpy_max_work
-            and params.aux is None
         )
+
+    def use_numba(self, params):
+        """Whether the fused numba kernel runs passes with ``params``."""
+        return params.aux is None and self.use_kernels(len(params.weights))
 
     def kernel_factors(self, params):
         """The model's precision factors as the fused kernel takes them."""
@@ -336,22 +339,31 @@ class Engine:
             acc = _accumulate(acc, part_acc)
         return total, model.finish(tuple(acc), params.means)
 
-    def log_resp_pass(self, params, resp_out=None, labels_out=None):
-        """Sum of ``log p(x_i)`` and, optionally, responsibilities or labels."""
-        total = 0.0
-        n_components = len(params.weights)
-        rows = self.chunk_rows(n_components)
+    def _pass_rows(self, params):
+        """Rows per call of :meth:`weighted_log_prob` in a pass over all rows."""
+        rows = self.chunk_rows(len(params.weights))
         if self.use_numba(params) and self.chunk_size is None:
-            # at least one kernel block's rows per call: 164-row chunks (d = 64,
+            # a kernel block's rows per thread and call: 164-row chunks (d = 64,
             # K = 16) cost 0.7 s in kernel calls for 1e5 rows; chunks of
-            # 4 MiB / (24 K) rows doubled the peak memory at (1e5, 2, 4)
-            rows = max(rows, KERNEL_MIN_ROWS)
+            # 4 MiB / (24 K) rows doubled the peak memory at (1e5, 2, 4); one
+            # block per call left the other thread idle (the labels of a fit
+            # at (1e5, 16, 8) took 26 ms, longer than an EM iteration)
+            rows = max(rows, KERNEL_MIN_ROWS * max(1, self.n_threads))
+        return rows
+
+    def labels(self, params, out):
+        """The most probable component of every row, into ``out``."""
         with self.blas_guard():
-            for sl in chunks(self.n_samples, rows):
-                wlp = self.weighted_log_prob(params, sl)
-                if labels_out is not None:
-                    labels_out[sl] = np.argmax(wlp, axis=1)
-                lse, resp = log_resp_rows(wlp)
+            for sl in chunks(self.n_samples, self._pass_rows(params)):
+                out[sl] = np.argmax(self.weighted_log_prob(params, sl), axis=1)
+        return out
+
+    def log_resp_pass(self, params, resp_out=None):
+        """Sum of ``log p(x_i)`` and, optionally, the responsibilities."""
+        total = 0.0
+        with self.blas_guard():
+            for sl in chunks(self.n_samples, self._pass_rows(params)):
+                lse, resp = log_resp_rows(self.weighted_log_prob(params, sl))
                 if resp_out is not None:
                     resp_out[sl] = resp
                 total += weighted_sum(lse, self.weights_of(sl))
@@ -426,6 +438,19 @@ class Engine:
         return self.make_params(nk / nk.sum(), means, covariances, iteration)
 
     def stats_from_resp(self, resp, centres):
+        """The model's statistics of given responsibilities about ``centres``."""
+        if self.use_kernels(resp.shape[1]):
+            from ._em_numba import resp_moments
+
+            nk_raw, sx, m2 = resp_moments(
+                self.X,
+                self.shift,
+                resp,
+                centres,
+                self.n_threads,
+                sample_weight=self.sample_weight,
+            )
+            return self.model.from_kernel_statistics(nk_raw, sx, m2)
         acc = None
         centres_w = centres.astype(self.dtype)
         for sl in chunks(self.n_samples, self.chunk_rows(resp.shape[1])):

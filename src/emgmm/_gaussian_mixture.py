@@ -322,9 +322,7 @@ default='kmeans'
             self.history_ = self._history_arrays(hist, engine)
             self._engine_shift = engine.shift
             # final E-step: labels consistent with fit(X).predict(X)
-            labels = np.empty(engine.n_samples, dtype=np.intp)
-            engine.log_resp_pass(result.params, labels_out=labels)
-            return labels
+            return engine.labels(result.params, np.empty(engine.n_samples, np.intp))
         finally:
             engine.close()
 
