@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["EMResult", "initial_resp", "run_em"]
+__all__ = ["EMResult", "initial_resp", "run_em", "sklearn_labels"]
 
 
 @dataclass
@@ -64,7 +64,7 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
     EMResult
     """
     result = EMResult(params, 0, lower_bound)
-    with engine.blas_guard():
+    with engine.blas_guard(params):
         for n_iter in range(1, max_iter + 1):
             previous = result.lower_bound
             total, stats = engine.e_step_stats(result.params)
@@ -81,26 +81,43 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
     return result
 
 
-def initial_resp(X, n_components, init_params, random_state, sample_weight=None):
+def sklearn_labels(X, n_clusters, random_state, sample_weight=None):
+    """``KMeans(n_clusters, n_init=1, random_state).fit(X).labels_``."""
+    from sklearn.cluster import KMeans
+
+    kmeans = KMeans(n_clusters=n_clusters, n_init=1, random_state=random_state)
+    return kmeans.fit(X, sample_weight=sample_weight).labels_
+
+
+def initial_resp(
+    X,
+    n_components,
+    init_params,
+    random_state,
+    sample_weight=None,
+    compiled=False,
+):
     """Initial responsibilities exactly as sklearn's ``_initialize_parameters``.
 
     ``random_state`` (a ``RandomState``) is consumed in the same order, so the
     whole sequence of starts replays scikit-learn's.  With ``sample_weight``,
     'kmeans' and 'k-means++' pass the weights to scikit-learn's k-means and
     'random_from_data' draws rows with probability proportional to their
-    weight (rows of weight 0 are never drawn).
+    weight (rows of weight 0 are never drawn).  With ``compiled`` (the
+    engine's kernels serve the data), 'kmeans' runs Lloyd's iterations in
+    :mod:`emgmm._kmeans`; else scikit-learn's ``KMeans``.
     """
-    from sklearn import cluster
     from sklearn.cluster import kmeans_plusplus
 
     n_samples = X.shape[0]
     resp = np.zeros((n_samples, n_components), dtype=X.dtype)
     if init_params == "kmeans":
-        label = (
-            cluster.KMeans(n_clusters=n_components, n_init=1, random_state=random_state)
-            .fit(X, sample_weight=sample_weight)
-            .labels_
-        )
+        if compiled:
+            from ._kmeans import kmeans_labels
+
+            label = kmeans_labels(X, n_components, random_state, sample_weight)
+        else:
+            label = sklearn_labels(X, n_components, random_state, sample_weight)
         resp[np.arange(n_samples), label] = 1
     elif init_params == "random":
         resp = np.asarray(

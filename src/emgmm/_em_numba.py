@@ -62,6 +62,7 @@ from numba import (
 )
 
 __all__ = [
+    "column_sums",
     "full_m_step",
     "resp_moments",
     "full_weighted_log_prob",
@@ -798,11 +799,51 @@ def numba_threads(limit):
     return max(1, min(int(limit), int(numba.config.NUMBA_NUM_THREADS)))
 
 
+# -- column sums (the engine's shift) -------------------------------------------
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _column_sums_blocks(X, centre, sample_weight, weighted, squared, n_blocks):
+    n_samples, n_features = X.shape
+    sums = np.zeros((n_blocks, n_features))
+    step = (n_samples + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        for i in range(b * step, min(n_samples, (b + 1) * step)):
+            w = sample_weight[i] if weighted else 1.0
+            for j in range(n_features):
+                v = X[i, j] - centre[j]
+                sums[b, j] += w * (v * v if squared else v)
+    return sums
+
+
+def column_sums(X, n_threads, sample_weight=None, centre=None):
+    """``sum_i w_i x_i`` (``centre`` None) or ``sum_i w_i (x_i - centre)^2``.
+
+    Rows in blocks fixed by ``n_samples``, added in block order: the same
+    bytes whatever the number of threads.
+    """
+    X = _as_rows(X)
+    weighted = sample_weight is not None
+    weights = np.ones(0) if sample_weight is None else sample_weight
+    squared = centre is not None
+    centre = np.zeros(X.shape[1]) if centre is None else centre
+    with _numba_thread_limit(n_threads):
+        sums = _column_sums_blocks(
+            X, *_as_f64(centre, weights), weighted, squared, n_blocks_for(X.shape[0])
+        )
+    total = sums[0].copy()
+    for block in sums[1:]:
+        total += block
+    return total
+
+
 # -- statistics of given responsibilities (the initial M-step) ---------------
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
-def _resp_moments_blocks(X, shift, resp, centres, sample_weight, weighted, n_blocks):
+def _resp_moments_blocks(
+    X, shift, resp, centres, sample_weight, weighted, second, n_blocks
+):
     n_samples, n_features = X.shape
     n_components = centres.shape[0]
     nk = np.zeros((n_blocks, n_components))
@@ -823,12 +864,13 @@ def _resp_moments_blocks(X, shift, resp, centres, sample_weight, weighted, n_blo
                 for j in range(n_features):
                     rd = r * diff[j]
                     sx[b, k, j] += rd
-                    for t in range(j + 1):
-                        sxx[b, k, j, t] += rd * diff[t]
+                    if second:
+                        for t in range(j + 1):
+                            sxx[b, k, j, t] += rd * diff[t]
     return np.zeros(n_blocks), nk, sx, sxx
 
 
-def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None):
+def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None, second=True):
     """``sum w r``, ``sum w r (x - c_k)`` and ``sum w r (x - c_k)(x - c_k)^T``
     for given responsibilities (the initial M-step's statistics).
 
@@ -844,6 +886,9 @@ def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None):
         The statistics are centred at these (internal coordinates).
     n_threads : int
     sample_weight : ndarray of shape (n_samples,), default=None
+    second : bool, default=True
+        False leaves ``sxx`` zero (the first pass, for the centres, needs
+        only ``nk`` and ``sx``).
 
     Returns
     -------
@@ -859,6 +904,7 @@ def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None):
             X,
             *_as_f64(shift, resp, centres, weights),
             weighted,
+            second,
             n_blocks,
         )
     return _reduce_blocks(*out)[1:]

@@ -54,6 +54,10 @@ NUMBA_MAX_FEATURES = 128
 # 20,000 multiply-adds, numba 57 against 531.  A fresh environment's first
 # fit of 500 x 2 rows took 2.6 s with compiled kernels, 1.2 s without.
 NUMPY_MAX_WORK = 2**14
+# the engine's shift by the numba kernel above this many values (N d), by
+# NumPy chunks below (no compiling for small data); 0.012 s of a default fit
+# at (1e5, 16, 8) was NumPy's two passes
+COLUMN_SUMS_MIN_WORK = 2**16
 # target size of one chunk's work arrays
 CHUNK_BYTES = 4 * 2**20
 # fewest rows per call of the numba kernel outside the EM loop
@@ -202,14 +206,27 @@ class Engine:
         self.numpy_max_work = NUMPY_MAX_WORK
         self._executor = None
         if shift is None:
-            shift = self._column_sums(lambda Xs: Xs) / self.total_weight
+            shift = self._column_sums() / self.total_weight
         self.shift = shift
         self.far_from_origin = False
         if np.any(shift != 0):
-            var = self._column_sums(lambda Xs: (Xs - shift) ** 2) / self.total_weight
+            var = self._column_sums(shift) / self.total_weight
             self.far_from_origin = bool(np.any(np.abs(shift) > 1e3 * np.sqrt(var)))
 
-    def _column_sums(self, func):
+    def _column_sums(self, centre=None):
+        """``sum w x`` or, about ``centre``, ``sum w (x - centre)^2``."""
+        if (
+            self.n_samples * self.n_features > COLUMN_SUMS_MIN_WORK
+            and self.n_features <= self.numba_max_features
+        ):
+            from ._em_numba import column_sums
+
+            return column_sums(self.X, self.n_threads, self.sample_weight, centre)
+        if centre is None:
+            return self._column_sums_numpy(lambda Xs: Xs)
+        return self._column_sums_numpy(lambda Xs: (Xs - centre) ** 2)
+
+    def _column_sums_numpy(self, func):
         # Chunks of about CHUNK_BYTES: a chunk and its temporaries are the
         # memory this takes (65536 rows were 34 MB each at d = 64).
         rows = max(1024, CHUNK_BYTES // (8 * max(self.n_features, 1)))
@@ -353,7 +370,7 @@ class Engine:
 
     def labels(self, params, out):
         """The most probable component of every row, into ``out``."""
-        with self.blas_guard():
+        with self.blas_guard(params):
             for sl in chunks(self.n_samples, self._pass_rows(params)):
                 out[sl] = np.argmax(self.weighted_log_prob(params, sl), axis=1)
         return out
@@ -361,7 +378,7 @@ class Engine:
     def log_resp_pass(self, params, resp_out=None):
         """Sum of ``log p(x_i)`` and, optionally, the responsibilities."""
         total = 0.0
-        with self.blas_guard():
+        with self.blas_guard(params):
             for sl in chunks(self.n_samples, self._pass_rows(params)):
                 lse, resp = log_resp_rows(self.weighted_log_prob(params, sl))
                 if resp_out is not None:
@@ -390,14 +407,18 @@ class Engine:
             self._executor.shutdown()
             self._executor = None
 
-    def blas_guard(self):
+    def blas_guard(self, params=None):
         """Context: single-threaded BLAS for the chunk loops.
 
         The one place that sets thread limits.  Chunks are parallel over row
         parts (worker threads) instead; BLAS threads inside many small GEMMs
-        would mostly wait for each other.
+        would mostly wait for each other.  Not set for passes with
+        ``params`` that the numba kernels run (no BLAS there; threadpoolctl
+        takes milliseconds per call).
         """
         if self.n_samples < 2048:  # a single small chunk: not worth the call
+            return nullcontext()
+        if params is not None and self.use_numba(params):
             return nullcontext()
         from threadpoolctl import threadpool_limits
 
@@ -437,29 +458,45 @@ class Engine:
         nk, means, covariances = self.m_step(stats, params.means)
         return self.make_params(nk / nk.sum(), means, covariances, iteration)
 
-    def stats_from_resp(self, resp, centres):
-        """The model's statistics of given responsibilities about ``centres``."""
-        if self.use_kernels(resp.shape[1]):
-            from ._em_numba import resp_moments
+    def stats_from_resp(self, resp, centres, second=True):
+        """The model's statistics of given responsibilities about ``centres``.
 
-            nk_raw, sx, m2 = resp_moments(
-                self.X,
-                self.shift,
-                resp,
-                centres,
-                self.n_threads,
-                sample_weight=self.sample_weight,
-            )
-            return self.model.from_kernel_statistics(nk_raw, sx, m2)
+        With ``second`` False only ``(nk_raw, sx)``.
+        """
+        if self.use_kernels(resp.shape[1]):
+            return self._resp_moments(resp, centres, second)
+        return self._resp_moments_blas(resp, centres, second)
+
+    def _resp_moments(self, resp, centres, second):
+        """:meth:`stats_from_resp` by the numba kernel."""
+        from ._em_numba import resp_moments
+
+        nk_raw, sx, m2 = resp_moments(
+            self.X,
+            self.shift,
+            resp,
+            centres,
+            self.n_threads,
+            sample_weight=self.sample_weight,
+            second=second,
+        )
+        if not second:
+            return nk_raw, sx
+        return self.model.from_kernel_statistics(nk_raw, sx, m2)
+
+    def _resp_moments_blas(self, resp, centres, second):
+        """:meth:`stats_from_resp` by chunks of NumPy/BLAS."""
         acc = None
         centres_w = centres.astype(self.dtype)
-        for sl in chunks(self.n_samples, self.chunk_rows(resp.shape[1])):
-            rc = resp[sl].astype(self.dtype, copy=True)
-            w = self.weights_of(sl)
-            if w is not None:
-                rc *= w[:, None]
-            acc = _accumulate(acc, self.model.statistics(self.rows(sl), rc, centres_w))
-        return self.model.finish(tuple(acc), centres)
+        with self.blas_guard():  # same bytes whatever the BLAS threads
+            for sl in chunks(self.n_samples, self.chunk_rows(resp.shape[1])):
+                rc = resp[sl].astype(self.dtype, copy=True)
+                w = self.weights_of(sl)
+                if w is not None:
+                    rc *= w[:, None]
+                stats = self.model.statistics(self.rows(sl), rc, centres_w)
+                acc = _accumulate(acc, stats)
+        return self.model.finish(tuple(acc), centres)[: None if second else 2]
 
     def _expanded_parameters_from_resp(self, resp):
         """sklearn's uncentred initial M-step in the data's own coordinates."""
@@ -487,11 +524,10 @@ class Engine:
         unless the data lie far from the origin relative to their spread,
         where that formula loses precision and the centred one is used.
         """
-        with self.blas_guard():  # same bytes whatever the BLAS threads
-            if self.model.expanded_init and not self.far_from_origin:
+        if self.model.expanded_init and not self.far_from_origin:
+            with self.blas_guard():  # same bytes whatever the BLAS threads
                 return self._expanded_parameters_from_resp(resp)
-            n_components = resp.shape[1]
-            zero = np.zeros((n_components, self.n_features))
-            nk_raw, sx = self.stats_from_resp(resp, zero)[:2]
-            centres = sx / np.where(nk_raw > 0, nk_raw, 1.0)[:, None]
-            return self.m_step(self.stats_from_resp(resp, centres), centres)
+        zero = np.zeros((resp.shape[1], self.n_features))
+        nk_raw, sx = self.stats_from_resp(resp, zero, second=False)
+        centres = sx / np.where(nk_raw > 0, nk_raw, 1.0)[:, None]
+        return self.m_step(self.stats_from_resp(resp, centres), centres)

@@ -436,6 +436,7 @@ default='kmeans'
                 self.init_params,
                 random_state,
                 engine.sample_weight,
+                compiled=engine.use_kernels(self.n_components),
             )
             weights, means, covariances = engine.parameters_from_resp(resp)
             del resp

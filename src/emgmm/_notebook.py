@@ -274,7 +274,13 @@ class GaussianMixtureEM:
             pis_dict[f"Iteration_{n_iter - 1}"] = params.weights.copy()[None, :]
 
         try:
-            resp = initial_resp(X, self.K, self.init, check_random_state(seed))
+            resp = initial_resp(
+                X,
+                self.K,
+                self.init,
+                check_random_state(seed),
+                compiled=engine.use_kernels(self.K),
+            )
             nk, means, covariances = engine.parameters_from_resp(resp)
             del resp
             params = engine.make_params(nk / n_samples, means, covariances, -1)

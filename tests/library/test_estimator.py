@@ -130,7 +130,7 @@ def test_failed_start_is_skipped_with_warning(monkeypatch):
     X, y = make_blobs(120, centers=2, random_state=0)
     calls = []
 
-    def fake_initial_resp(X, n_components, init_params, random_state, weights):
+    def fake_initial_resp(X, n_components, init_params, random_state, weights, **_):
         resp = np.zeros((len(X), 2))
         if not calls:  # first start: component 1 owns no point at all
             resp[:, 0] = 1
