@@ -96,6 +96,7 @@ def initial_resp(
     random_state,
     sample_weight=None,
     compiled=False,
+    n_threads=1,
 ):
     """Initial responsibilities exactly as sklearn's ``_initialize_parameters``.
 
@@ -105,7 +106,7 @@ def initial_resp(
     'random_from_data' draws rows with probability proportional to their
     weight (rows of weight 0 are never drawn).  With ``compiled`` (the
     engine's kernels serve the data), 'kmeans' runs Lloyd's iterations in
-    :mod:`emgmm._kmeans`; else scikit-learn's ``KMeans``.
+    :mod:`emgmm._kmeans` on ``n_threads``; else scikit-learn's ``KMeans``.
     """
     from sklearn.cluster import kmeans_plusplus
 
@@ -115,7 +116,9 @@ def initial_resp(
         if compiled:
             from ._kmeans import kmeans_labels
 
-            label = kmeans_labels(X, n_components, random_state, sample_weight)
+            label = kmeans_labels(
+                X, n_components, random_state, sample_weight, n_threads
+            )
         else:
             label = sklearn_labels(X, n_components, random_state, sample_weight)
         resp[np.arange(n_samples), label] = 1

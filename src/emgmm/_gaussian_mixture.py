@@ -437,6 +437,7 @@ default='kmeans'
                 random_state,
                 engine.sample_weight,
                 compiled=engine.use_kernels(self.n_components),
+                n_threads=engine.n_threads,
             )
             weights, means, covariances = engine.parameters_from_resp(resp)
             del resp

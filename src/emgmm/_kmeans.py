@@ -43,7 +43,7 @@ from numba import njit, prange, types
 from numba.extending import get_cython_function_address
 
 from ._em import sklearn_labels
-from ._em_numba import _FASTMATH, n_blocks_for
+from ._em_numba import _FASTMATH, _numba_thread_limit, n_blocks_for
 
 __all__ = ["kmeans_labels"]
 
@@ -51,7 +51,7 @@ MAX_ITER = 300  # KMeans' defaults
 TOL = 1e-4
 
 
-def kmeans_labels(X, n_clusters, random_state, sample_weight=None):
+def kmeans_labels(X, n_clusters, random_state, sample_weight=None, n_threads=1):
     """scikit-learn's k-means labels, Lloyd's iterations compiled.
 
     Parameters
@@ -61,6 +61,8 @@ def kmeans_labels(X, n_clusters, random_state, sample_weight=None):
     random_state : numpy.random.RandomState
         Consumed as ``KMeans(random_state=random_state).fit`` consumes it.
     sample_weight : ndarray of shape (n_samples,), default=None
+    n_threads : int, default=1
+        numba threads of Lloyd's passes (the labels do not depend on it).
 
     Returns
     -------
@@ -91,7 +93,8 @@ def kmeans_labels(X, n_clusters, random_state, sample_weight=None):
         x_squared_norms=row_norms(Xc, squared=True),
         random_state=random_state,
     )
-    labels = _lloyd(Xc, weights, centers, tol)
+    with _numba_thread_limit(n_threads, X.shape[0]):
+        labels = _lloyd(Xc, weights, centers, tol)
     if labels is None or np.bincount(labels, minlength=n_clusters).min() == 0:
         # a cluster emptied: scikit-learn relocates it (or warns)
         random_state.set_state(state)

@@ -280,6 +280,7 @@ class GaussianMixtureEM:
                 self.init,
                 check_random_state(seed),
                 compiled=engine.use_kernels(self.K),
+                n_threads=engine.n_threads,
             )
             nk, means, covariances = engine.parameters_from_resp(resp)
             del resp
