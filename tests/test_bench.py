@@ -280,3 +280,23 @@ def test_workflow_bench_calls_a_cache_that_compiled_missed(tmp_path):
     compiled = len(compiled_kernels(tmp_path) - before)
     assert cache_label(state, compiled) == "missed: 2 kernels compiled"
     assert numba_cache_state(tmp_path / "empty") == "cold"
+
+
+def test_first_call_bench_runs_fresh_processes(tmp_path):
+    """``python -m bench.first_call``: each case in new processes, a table."""
+    from bench.first_call.__main__ import main as first_call
+
+    out = tmp_path / "first.json"
+    first_call(["--runs", "1", "--cases", "first small fit", "--json", str(out)])
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["estimator"], r["cache"]) for r in rows] == [
+        ("emgmm", "cold"),
+        ("sklearn", "none"),
+        ("emgmm", "warm"),
+    ]
+    for row in rows:
+        (run,) = row["runs"]
+        assert 0 < run["fit"] < run["first_call"] < run["wall"]
+    # the same data and start: the same fit in every process
+    bounds = {round(r["runs"][0]["lower_bound"], 10) for r in rows}
+    assert len(bounds) == 1
