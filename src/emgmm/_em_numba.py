@@ -804,12 +804,14 @@ def numba_threads(limit):
 # -- column sums (the engine's shift) -------------------------------------------
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+# serial, as _resp_moments_blocks below: one pass per fit, memory-bound, where
+# a parallel loop saved a few milliseconds and cost 1-2 s more to compile
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _column_sums_blocks(X, centre, sample_weight, weighted, squared, n_blocks):
     n_samples, n_features = X.shape
     sums = np.zeros((n_blocks, n_features))
     step = (n_samples + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
+    for b in range(n_blocks):
         for i in range(b * step, min(n_samples, (b + 1) * step)):
             w = sample_weight[i] if weighted else 1.0
             for j in range(n_features):
@@ -818,21 +820,20 @@ def _column_sums_blocks(X, centre, sample_weight, weighted, squared, n_blocks):
     return sums
 
 
-def column_sums(X, n_threads, sample_weight=None, centre=None):
+def column_sums(X, sample_weight=None, centre=None):
     """``sum_i w_i x_i`` (``centre`` None) or ``sum_i w_i (x_i - centre)^2``.
 
-    Rows in blocks fixed by ``n_samples``, added in block order: the same
-    bytes whatever the number of threads.
+    Rows in blocks fixed by ``n_samples``, added in block order, on the
+    calling thread.
     """
     X = _as_rows(X)
     weighted = sample_weight is not None
     weights = np.ones(0) if sample_weight is None else sample_weight
     squared = centre is not None
     centre = np.zeros(X.shape[1]) if centre is None else centre
-    with _numba_thread_limit(n_threads, X.shape[0]):
-        sums = _column_sums_blocks(
-            X, *_as_f64(centre, weights), weighted, squared, n_blocks_for(X.shape[0])
-        )
+    sums = _column_sums_blocks(
+        X, *_as_f64(centre, weights), weighted, squared, n_blocks_for(X.shape[0])
+    )
     total = sums[0].copy()
     for block in sums[1:]:
         total += block
@@ -842,7 +843,7 @@ def column_sums(X, n_threads, sample_weight=None, centre=None):
 # -- statistics of given responsibilities (the initial M-step) ---------------
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _resp_moments_blocks(
     X, shift, resp, centres, sample_weight, weighted, second, n_blocks
 ):
@@ -852,7 +853,7 @@ def _resp_moments_blocks(
     sx = np.zeros((n_blocks, n_components, n_features))
     sxx = np.zeros((n_blocks, n_components, n_features, n_features))
     step = (n_samples + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
+    for b in range(n_blocks):
         diff = np.empty(n_features)
         for i in range(b * step, min(n_samples, (b + 1) * step)):
             w = sample_weight[i] if weighted else 1.0
@@ -872,7 +873,7 @@ def _resp_moments_blocks(
     return np.zeros(n_blocks), nk, sx, sxx
 
 
-def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None, second=True):
+def resp_moments(X, shift, resp, centres, sample_weight=None, second=True):
     """``sum w r``, ``sum w r (x - c_k)`` and ``sum w r (x - c_k)(x - c_k)^T``
     for given responsibilities (the initial M-step's statistics).
 
@@ -886,7 +887,6 @@ def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None, second=
         skipped).
     centres : ndarray of shape (n_components, n_features)
         The statistics are centred at these (internal coordinates).
-    n_threads : int
     sample_weight : ndarray of shape (n_samples,), default=None
     second : bool, default=True
         False leaves ``sxx`` zero (the first pass, for the centres, needs
@@ -901,14 +901,13 @@ def resp_moments(X, shift, resp, centres, n_threads, sample_weight=None, second=
     weighted = sample_weight is not None
     weights = np.ones(0) if sample_weight is None else sample_weight
     n_blocks = n_blocks_for(X.shape[0])
-    with _numba_thread_limit(n_threads, X.shape[0]):
-        out = _resp_moments_blocks(
-            X,
-            *_as_f64(shift, resp, centres, weights),
-            weighted,
-            second,
-            n_blocks,
-        )
+    out = _resp_moments_blocks(
+        X,
+        *_as_f64(shift, resp, centres, weights),
+        weighted,
+        second,
+        n_blocks,
+    )
     return _reduce_blocks(*out)[1:]
 
 

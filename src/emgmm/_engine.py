@@ -221,7 +221,7 @@ class Engine:
         ):
             from ._em_numba import column_sums
 
-            return column_sums(self.X, self.n_threads, self.sample_weight, centre)
+            return column_sums(self.X, self.sample_weight, centre)
         if centre is None:
             return self._column_sums_numpy(lambda Xs: Xs)
         return self._column_sums_numpy(lambda Xs: (Xs - centre) ** 2)
@@ -476,7 +476,6 @@ class Engine:
             self.shift,
             resp,
             centres,
-            self.n_threads,
             sample_weight=self.sample_weight,
             second=second,
         )
