@@ -24,10 +24,14 @@ How a pass runs:
   is one compiled call too (:func:`emgmm._em_numba.full_m_step`), where
   NumPy took 40 us per iteration, more than a pass over 1,000 rows;
 * tiny passes (at most ``NUMPY_MAX_WORK`` multiply-adds) stay on the NumPy
-  path: a fresh environment's first small fit then compiles nothing (the
-  kernels take 4-8 s to compile, :mod:`emgmm._em_numba`), and such a pass
-  takes a fraction of a millisecond either way.  Which path runs depends only
-  on the sizes, never on what is cached.
+  path: a fresh environment's first small fit then compiles nothing (emgmm's
+  kernels take about 12 s to compile), and such a pass takes a fraction of a
+  millisecond either way.  Which path runs depends only on the sizes, never
+  on what is cached.
+
+Threads: :func:`blas_threads` reads the current BLAS limit (set by the caller
+with ``threadpoolctl.threadpool_limits``); it caps the worker threads and
+numba's threads, so one setting governs the whole fit.
 """
 
 import math
@@ -51,8 +55,9 @@ NUMBA_MAX_FEATURES = 128
 # second moments), run on the NumPy path: no compiling for them.  Measured on
 # one Intel Xeon core, us per EM iteration, NumPy path / numba / scikit-learn:
 # (150, 4, 3) 222 / 36 / 262; (500, 2, 3) 259 / 56 / 353; at (1000, 2, 4),
-# 20,000 multiply-adds, numba 57 against 531.  A fresh environment's first
-# fit of 500 x 2 rows took 2.6 s with compiled kernels, 1.2 s without.
+# 20,000 multiply-adds, numba 57 against 531.  A fresh environment's import
+# and first fit of 500 x 2 rows took 2.6 s with serial numba kernels made to
+# compile fast (tried and dropped), 1.1 s on NumPy.
 NUMPY_MAX_WORK = 2**14
 # the engine's shift by the numba kernel above this many values (N d), by
 # NumPy chunks below (no compiling for small data); 0.012 s of a default fit
