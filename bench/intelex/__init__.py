@@ -1,0 +1,1 @@
+"""``python -m bench.intelex``: the default fit against patched scikit-learn."""
