@@ -69,6 +69,7 @@ __all__ = [
     "n_blocks_for",
     "numba_threads",
     "resp_moments",
+    "sum_blocks",
 ]
 
 # the kernel with every loop over features unrolled (one compiled
@@ -771,17 +772,20 @@ def _reduce_blocks(lse_sum, nk, sx, sxx):
     total = 0.0
     for value in lse_sum:
         total += float(value)
-    nk_t, sx_t, sxx_t = nk[0], sx[0], sxx[0]
-    if len(nk) > 1:
-        nk_t, sx_t, sxx_t = nk_t.copy(), sx_t.copy(), sxx_t.copy()
-        for b in range(1, len(nk)):
-            nk_t += nk[b]
-            sx_t += sx[b]
-            sxx_t += sxx[b]
+    nk_t, sx_t, sxx_t = sum_blocks(nk), sum_blocks(sx), sum_blocks(sxx)
     upper = _upper_indices(sxx_t.shape[-1])
-    sxx_t = np.ascontiguousarray(sxx_t)
     sxx_t[:, upper[0], upper[1]] = sxx_t[:, upper[1], upper[0]]
     return total, nk_t, sx_t, sxx_t
+
+
+def sum_blocks(blocks):
+    """``blocks[0] + blocks[1] + ...`` in that order, as a new C array: the
+    per-block partial sums of a kernel, reduced the same way whatever the
+    number of threads."""
+    total = np.array(blocks[0], order="C")
+    for block in blocks[1:]:
+        total += block
+    return total
 
 
 _UPPER = {}
@@ -834,10 +838,7 @@ def column_sums(X, sample_weight=None, centre=None):
     sums = _column_sums_blocks(
         X, *_as_f64(centre, weights), weighted, squared, n_blocks_for(X.shape[0])
     )
-    total = sums[0].copy()
-    for block in sums[1:]:
-        total += block
-    return total
+    return sum_blocks(sums)
 
 
 # -- statistics of given responsibilities (the initial M-step) ---------------

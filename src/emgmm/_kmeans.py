@@ -43,7 +43,7 @@ from numba import njit, prange, types
 from numba.extending import get_cython_function_address
 
 from ._em import sklearn_labels
-from ._em_numba import _FASTMATH, _numba_thread_limit, n_blocks_for
+from ._em_numba import _FASTMATH, _numba_thread_limit, n_blocks_for, sum_blocks
 
 __all__ = ["kmeans_labels"]
 
@@ -114,7 +114,7 @@ def _lloyd(X, weights, centers, tol):
     for _ in range(MAX_ITER):
         norms = row_norms(centers, squared=True)
         sums, counts = _lloyd_pass(X, weights, centers, norms, labels, True, n_blocks)
-        sums, counts = _in_order(sums), _in_order(counts)
+        sums, counts = sum_blocks(sums), sum_blocks(counts)
         if np.any(counts == 0):
             return None
         new = sums * (1.0 / counts)[:, None]
@@ -130,14 +130,6 @@ def _lloyd(X, weights, centers, tol):
         norms = row_norms(centers, squared=True)
         _lloyd_pass(X, weights, centers, norms, labels, False, n_blocks)
     return labels
-
-
-def _in_order(blocks):
-    """``blocks[0] + blocks[1] + ...``, in that order."""
-    total = blocks[0].copy()
-    for block in blocks[1:]:
-        total += block
-    return total
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
