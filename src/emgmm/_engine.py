@@ -213,10 +213,19 @@ class Engine:
         if shift is None:
             shift = self._column_sums() / self.total_weight
         self.shift = shift
-        self.far_from_origin = False
-        if np.any(shift != 0):
-            var = self._column_sums(shift) / self.total_weight
-            self.far_from_origin = bool(np.any(np.abs(shift) > 1e3 * np.sqrt(var)))
+        self._far_from_origin = None
+
+    @property
+    def far_from_origin(self):
+        """Whether the shift exceeds 1e3 standard deviations in a column
+        (one more pass over the data, the first time it is asked)."""
+        if self._far_from_origin is None:
+            self._far_from_origin = False
+            if np.any(self.shift != 0):
+                var = self._column_sums(self.shift) / self.total_weight
+                far = np.abs(self.shift) > 1e3 * np.sqrt(var)
+                self._far_from_origin = bool(np.any(far))
+        return self._far_from_origin
 
     def _column_sums(self, centre=None):
         """``sum w x`` or, about ``centre``, ``sum w (x - centre)^2``."""
@@ -282,6 +291,14 @@ class Engine:
             params.prec_chol, n_components, n_features
         )
 
+    def start_data(self, random_state, n_components):
+        """The engine and rows the start is computed from: all of them.
+
+        (:class:`emgmm._dask.DaskEngine` returns an in-memory engine, over a
+        seeded sample where the data are too large.)
+        """
+        return self, self.X
+
     def make_params(self, weights, means, covariances, iteration=-1):
         """Parameters with the model's precision factors (may raise singular)."""
         prec_chol, log_const, aux = self.model.precision_factors(
@@ -316,11 +333,28 @@ class Engine:
         Returns the (weighted) sum over points of ``log p(x_i)`` and the
         finished statistics ``(nk_raw, sx, m2)`` centred at ``params.means``.
         """
+        total, raw = self.pass_statistics(params)
+        return total, self.finish_statistics(raw, params)
+
+    def finish_statistics(self, raw, params):
+        """The model's statistics from the sums of :meth:`pass_statistics`."""
+        if self.use_numba(params):
+            return self.model.from_kernel_statistics(*raw)
+        return self.model.finish(tuple(raw), params.means)
+
+    def pass_statistics(self, params):
+        """One pass: ``sum log p(x_i)`` and the raw sums of the M-step.
+
+        Raw sums of row parts (or of other engines' rows, :mod:`emgmm._dask`)
+        add up; :meth:`finish_statistics` turns the total into the model's
+        statistics.  Which form they take (the numba kernel's or the NumPy
+        path's) depends on :meth:`use_numba` alone.
+        """
         model = self.model
         if self.use_numba(params):
             from ._em_numba import fused_full_pass
 
-            total, nk_raw, sx, m2 = fused_full_pass(
+            total, *raw = fused_full_pass(
                 self.X,
                 self.shift,
                 np.log(params.weights),
@@ -330,7 +364,7 @@ class Engine:
                 self.n_threads,
                 sample_weight=self.sample_weight,
             )
-            return total, model.from_kernel_statistics(nk_raw, sx, m2)
+            return total, raw
         prepared = model.prepare_params(params, self.dtype)
         log_w = (params.log_const + np.log(params.weights)).astype(self.dtype)
         centres = params.means.astype(self.dtype)
@@ -359,7 +393,7 @@ class Engine:
         for part_total, part_acc in self.map_parts(run_part, chunk):  # fixed order
             total += part_total
             acc = _accumulate(acc, part_acc)
-        return total, model.finish(tuple(acc), params.means)
+        return total, acc
 
     def _pass_rows(self, params):
         """Rows per call of :meth:`weighted_log_prob` in a pass over all rows."""
@@ -373,8 +407,10 @@ class Engine:
             rows = max(rows, KERNEL_MIN_ROWS * max(1, self.n_threads))
         return rows
 
-    def labels(self, params, out):
-        """The most probable component of every row, into ``out``."""
+    def labels(self, params, out=None):
+        """The most probable component of every row (into ``out`` if given)."""
+        if out is None:
+            out = np.empty(self.n_samples, dtype=np.intp)
         with self.blas_guard(params):
             for sl in chunks(self.n_samples, self._pass_rows(params)):
                 out[sl] = np.argmax(self.weighted_log_prob(params, sl), axis=1)

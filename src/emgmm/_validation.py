@@ -20,6 +20,7 @@ __all__ = [
     "check_init_weights",
     "check_sample_weight",
     "invalid",
+    "no_positive_weight",
 ]
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
@@ -66,11 +67,13 @@ def check_init_means(means, n_components, n_features):
     return means
 
 
-def check_sample_weight(sample_weight, n_samples):
+def check_sample_weight(sample_weight, n_samples, *, first_row=0, whole=True):
     """Per-row weights as float64, or None for unit weights.
 
     Raises ``ValueError`` naming the problem: wrong shape or size, non-numeric,
-    negative, NaN or infinite entries, or all weights zero.
+    negative, NaN or infinite entries, or all weights zero.  For one block of
+    rows (:mod:`emgmm._dask`), ``first_row`` numbers the rows in messages and
+    ``whole=False`` leaves the all-zero check to the caller.
     """
     if sample_weight is None:
         return None
@@ -114,7 +117,7 @@ def check_sample_weight(sample_weight, n_samples):
             invalid(
                 "sample_weight",
                 "finite (no NaN or inf)",
-                f"{w[i]} at row {i} ({int(bad.sum())} such rows)",
+                f"{w[i]} at row {first_row + i} ({int(bad.sum())} such rows)",
                 "drop or fix those rows",
                 described=True,
             )
@@ -125,19 +128,24 @@ def check_sample_weight(sample_weight, n_samples):
             invalid(
                 "sample_weight",
                 ">= 0",
-                f"{w[i]} at row {i} ({int((w < 0).sum())} negative)",
+                f"{w[i]} at row {first_row + i} ({int((w < 0).sum())} negative)",
                 "use 0 to leave a row out",
                 described=True,
             )
         )
-    if not np.any(w > 0):
-        raise ValueError(
-            invalid(
-                "sample_weight",
-                "positive for at least one row",
-                "all zeros",
-                "give some rows a positive weight",
-                described=True,
-            )
-        )
+    if whole and not np.any(w > 0):
+        raise no_positive_weight()
     return w
+
+
+def no_positive_weight():
+    """The error of weights that are all zero."""
+    return ValueError(
+        invalid(
+            "sample_weight",
+            "positive for at least one row",
+            "all zeros",
+            "give some rows a positive weight",
+            described=True,
+        )
+    )
