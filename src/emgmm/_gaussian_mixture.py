@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import criteria
+from . import _dask, criteria
 from ._covariance import MODELS
 from ._em import initial_resp, run_em
 from ._engine import Engine, Params, blas_threads
@@ -284,28 +284,37 @@ default='kmeans'
         labels : ndarray of shape (n_samples,)
             Component labels.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        dask = _dask.is_dask(X)
+        if dask:
+            X = _dask.check_rows(X)
+            self.n_features_in_ = X.shape[1]
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
+            )
+        if dask and X.shape[0] < 2:
+            raise ValueError(
+                f"X must have at least 2 rows to fit a mixture, got {X.shape[0]}"
+            )
         if X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components "
                 f"but got n_components = {self.n_components}, "
                 f"n_samples = {X.shape[0]}"
             )
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
         model = MODELS[self.covariance_type]
         inits = self._checked_inits(model, X.shape[1])
         dtype = X.dtype if self.dtype is None else np.dtype(self.dtype)
-        engine = Engine(
-            X,
-            model,
-            self.reg_covar,
-            self.chunk_size,
-            dtype,
-            blas_threads(),
-            sample_weight=sample_weight,
-        )
+        settings = (model, self.reg_covar, self.chunk_size, dtype, blas_threads())
+        if dask:
+            engine = _dask.DaskEngine(X, *settings, sample_weight=sample_weight)
+        else:
+            sample_weight = check_sample_weight(sample_weight, X.shape[0])
+            engine = Engine(X, *settings, sample_weight=sample_weight)
         try:
-            best = self._best_start(engine, X, inits)
+            best = self._best_start(engine, inits)
             result, hist = best
             if not self.converged_ and self.max_iter > 0:
                 warnings.warn(
@@ -322,15 +331,17 @@ default='kmeans'
             self.history_ = self._history_arrays(hist, engine)
             self._engine_shift = engine.shift
             # final E-step: labels consistent with fit(X).predict(X)
-            return engine.labels(result.params, np.empty(engine.n_samples, np.intp))
+            return engine.labels(result.params)
         finally:
             engine.close()
 
-    def _best_start(self, engine, X, inits):
+    def _best_start(self, engine, inits):
         """Run the ``n_init`` starts; keep the best (see the tie rule)."""
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
         random_state = check_random_state(self.random_state)
+        if do_init:
+            self.init_rows_ = 0  # set by the start, unless every init is given
         best = None
         self.converged_ = False
         self.failed_inits_ = []
@@ -339,7 +350,7 @@ default='kmeans'
             hist = []
             try:
                 if do_init:
-                    params = self._initial_params(engine, X, random_state, *inits)
+                    params = self._initial_params(engine, random_state, *inits)
                     lower_bound = -np.inf
                 else:
                     params = self._params_from_attributes(engine)
@@ -425,24 +436,28 @@ default='kmeans'
         return weights_init, means_init, precisions_init
 
     def _initial_params(
-        self, engine, X, random_state, weights_init, means_init, precisions_init
+        self, engine, random_state, weights_init, means_init, precisions_init
     ):
         model = engine.model
         weights = means = covariances = None
         if weights_init is None or means_init is None or precisions_init is None:
+            start, X_start = engine.start_data(random_state, self.n_components)
             resp = initial_resp(
-                X,
+                X_start,
                 self.n_components,
                 self.init_params,
                 random_state,
-                engine.sample_weight,
-                compiled=engine.use_kernels(self.n_components),
-                n_threads=engine.n_threads,
+                start.sample_weight,
+                compiled=start.use_kernels(self.n_components),
+                n_threads=start.n_threads,
             )
-            weights, means, covariances = engine.parameters_from_resp(resp)
+            weights, means, covariances = start.parameters_from_resp(resp)
             del resp
             if weights_init is None:
-                weights = weights / engine.total_weight
+                weights = weights / start.total_weight
+            self.init_rows_ = start.n_samples
+            if start is not engine:
+                start.close()
         if weights_init is not None:
             weights = np.asarray(weights_init, dtype=np.float64)
         if means_init is not None:
@@ -523,33 +538,56 @@ default='kmeans'
         """``log p(x | k) + log w_k`` (sklearn's private name)."""
         return self._weighted_log_prob(X)
 
+    def _rowwise(self, X, func, n_columns=None, dtype=None):
+        """``func`` of the validated rows: NumPy in, NumPy out; a Dask array
+        in, a lazy Dask array out (``n_columns`` values per row, or one)."""
+        check_is_fitted(self)
+        if not _dask.is_dask(X):
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+            return func(X)
+        X = _dask.check_rows(X, self.n_features_in_)
+        if dtype is None:
+            dtype = np.dtype(self.dtype) if self.dtype is not None else X.dtype
+        return _dask.map_rows(func, X, n_columns, dtype)
+
+    def _score_rows(self, X):
+        return logsumexp_rows(self._weighted_log_prob(X))
+
+    def _label_rows(self, X):
+        return np.argmax(self._weighted_log_prob(X), axis=1)
+
+    def _proba_rows(self, X):
+        wlp = self._weighted_log_prob(X)
+        with np.errstate(under="ignore"):
+            return np.exp(wlp - logsumexp_rows(wlp)[:, None])
+
     def score_samples(self, X):
         """Compute the log-likelihood of each sample.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or Dask array of shape (n_samples, n_features)
             Data points.
 
         Returns
         -------
-        log_prob : ndarray of shape (n_samples,)
-            Log-likelihood of each sample under the model.
+        log_prob : ndarray or Dask array of shape (n_samples,)
+            Log-likelihood of each sample under the model (lazy for a Dask
+            array).
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return logsumexp_rows(self._weighted_log_prob(X))
+        return self._rowwise(X, self._score_rows)
 
     def score(self, X, y=None, sample_weight=None):
         """Compute the per-sample average log-likelihood of X.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or Dask array of shape (n_samples, n_features)
             Data points.
         y : Ignored
             Not used, present for API consistency.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or Dask array of shape (n_samples,), \
+default=None
             Weights of the rows: the weighted mean is returned.
 
         Returns
@@ -558,6 +596,8 @@ default='kmeans'
             (Weighted) mean log-likelihood of X under the model.
         """
         log_prob = self.score_samples(X)
+        if _dask.is_dask(log_prob):
+            return _dask.weighted_mean(log_prob, sample_weight)
         weights = check_sample_weight(sample_weight, log_prob.shape[0])
         if weights is None:
             return float(np.mean(log_prob))
@@ -569,36 +609,30 @@ default='kmeans'
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or Dask array of shape (n_samples, n_features)
             Data points.
 
         Returns
         -------
-        labels : ndarray of shape (n_samples,)
-            Component labels.
+        labels : ndarray or Dask array of shape (n_samples,)
+            Component labels (lazy for a Dask array).
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return np.argmax(self._weighted_log_prob(X), axis=1)
+        return self._rowwise(X, self._label_rows, dtype=np.intp)
 
     def predict_proba(self, X):
         """Posterior probability of each component for each sample.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or Dask array of shape (n_samples, n_features)
             Data points.
 
         Returns
         -------
-        resp : ndarray of shape (n_samples, n_components)
-            Responsibilities.
+        resp : ndarray or Dask array of shape (n_samples, n_components)
+            Responsibilities (lazy for a Dask array).
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        wlp = self._weighted_log_prob(X)
-        with np.errstate(under="ignore"):
-            return np.exp(wlp - logsumexp_rows(wlp)[:, None])
+        return self._rowwise(X, self._proba_rows, self.n_components)
 
     def sample(self, n_samples=1):
         """Generate random samples from the fitted mixture (as sklearn).
