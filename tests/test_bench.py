@@ -300,3 +300,24 @@ def test_first_call_bench_runs_fresh_processes(tmp_path):
     # the same data and start: the same fit in every process
     bounds = {round(r["runs"][0]["lower_bound"], 10) for r in rows}
     assert len(bounds) == 1
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_dask_bench_fits_rows_from_disk(tmp_path, workers):
+    """``python -m bench.dask``: a Zarr store, a fresh process, the report."""
+    from bench.dask.__main__ import main as dask_bench
+
+    out = tmp_path / "dask.json"
+    args = ["--rows", "6000", "--chunk-rows", "1000", "--components", "3"]
+    args += ["--iterations", "4", "--workers", str(workers), "--compare"]
+    assert dask_bench([*args, "--store", str(tmp_path / "rows.zarr")]) == 0
+    dask_bench([*args, "--store", str(tmp_path / "rows.zarr"), "--json", str(out)])
+    result = json.loads(out.read_text())
+    assert (result["rows"], result["chunks"], result["n_iter"]) == (6000, 6, 4)
+    assert result["init_rows"] == 6000
+    assert result["same_n_iter"] and result["max_difference"] < 1e-10
+    assert 0 < result["start_s"] < result["fit_s"]
+    assert np.isfinite(result["lower_bound"])
+    processes = ["fitting process"] + [f"worker {i}" for i in range(workers)]
+    assert list(result["peak_rss_mib"]) == processes
+    assert all(v > 10 for v in result["peak_rss_mib"].values())
