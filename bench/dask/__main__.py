@@ -12,8 +12,9 @@ fits ``dask.array.from_zarr(store)``: with Dask's threaded scheduler on
 ``--threads`` threads, or on a ``distributed.LocalCluster`` of ``--workers``
 processes of one thread each.  Reported: the fit's wall time; seconds per
 EM iteration, from a second fit with ``max_iter=0`` (the shift pass and the
-start) subtracted, both after an untimed fit with ``max_iter=1``; the rows the start used (``init_rows_``); the final lower
-bound; and the peak resident memory (``ru_maxrss``) of the process that
+start) subtracted, both after an untimed fit with ``max_iter=1``; the rows
+the start used (``init_rows_``); the final lower bound; and the peak
+resident memory (``ru_maxrss``) of the process that
 fitted and of every worker.  ``--compare`` also fits the rows in memory
 (NumPy) and reports the largest difference of a fitted parameter.
 """
@@ -21,12 +22,13 @@ fitted and of every worker.  ``--compare`` also fits the rows in memory
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
+
+from bench.engine.measure import cpu_model
 
 PROG = "python -m bench.dask"
 
@@ -132,7 +134,8 @@ def report(args, out):
         else f"threaded scheduler, {args.threads} threads"
     )
     lines = [
-        f"{PROG}: {out['rows']:,} x {out['features']} float64 rows in "
+        f"{PROG} on {out['machine']}: {out['rows']:,} x {out['features']} "
+        "float64 rows in "
         f"{out['chunks']} Zarr chunks, K = {args.components}, {where}",
         f"  fit ({out['n_iter']} iterations): {out['fit_s']:.1f} s; "
         f"start (shift pass + start on {out['init_rows']:,} rows): "
@@ -209,7 +212,7 @@ def main(argv=None):
         sys.stderr.write(proc.stderr)
         return proc.returncode
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["machine"] = platform.processor() or platform.machine()
+    out["machine"] = cpu_model()
     print(report(args, out))
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))

@@ -135,7 +135,8 @@ def peak_extra_memory(method):
 # ------------------------------------------------------------------ machine
 
 
-def _cpu_model():
+def cpu_model():
+    """The CPU's model name (/proc/cpuinfo), else the platform's machine."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -214,7 +215,7 @@ def machine_info(threads):
     except OSError:
         pass
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "memory_bytes": mem_total,
         "python": platform.python_version(),

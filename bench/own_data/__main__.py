@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
+from bench.engine.measure import cpu_model
 from emgmm import GaussianMixture
 from emgmm.pipeline.data import load_dataset
 from emgmm.pipeline.embed import umap_embed
@@ -241,14 +242,7 @@ def markdown(rows, floats=3):
 
 def environment():
     """Date, machine and versions, as lines of text."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     versions = ", ".join(
         f"{d} {metadata.version(d)}"
         for d in ("emgmm", "umap-learn", "numba", "scikit-learn", "numpy")

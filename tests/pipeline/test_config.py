@@ -166,6 +166,7 @@ def test_bounds_cover_the_umap_settings():
         "min_dist",
         "random_state",
         "subsample",
+        "transform_chunks",
     }
 
 

@@ -76,6 +76,49 @@ def test_subsample_fits_some_rows_and_transforms_the_rest(subsampled, X):
     assert "transform" in info["timings_s"]
 
 
+def test_transform_chunks_in_separate_processes_give_the_same_bytes(
+    subsampled, X, tmp_path
+):
+    """The workflow's scatter (umap_fit, then each transform_chunk in a job
+    of its own from the pickled model, then gather_embedding) equals
+    umap_embed with the same transform_chunks, whatever order the chunks run
+    in; with one chunk it is the single transform of all other rows."""
+    from emgmm.pipeline import io
+    from emgmm.pipeline.embed import (
+        chunk_rows,
+        gather_embedding,
+        transform_chunk,
+        umap_fit,
+    )
+
+    reducer, parts, info = umap_fit(X, subsample=250, transform_chunks=3, **FAST)
+    assert info["params"]["transform_chunks"] == 3
+    io.save_pickle(tmp_path / "model.pkl", reducer)
+    rest = parts["rest_idx"]
+    pieces = [chunk_rows(rest, 3, i) for i in range(3)]
+    np.testing.assert_array_equal(np.concatenate(pieces), rest)
+    assert max(map(len, pieces)) - min(map(len, pieces)) <= 1
+    chunks = {}
+    for i in (2, 0, 1):  # any order, each from a freshly loaded model
+        model = io.load_pickle(tmp_path / "model.pkl")
+        chunks[i], _ = transform_chunk(model, X, rest, 3, i)
+    Y = gather_embedding(
+        len(X),
+        parts["fit_idx"],
+        parts["fit_embedding"],
+        rest,
+        [chunks[i] for i in range(3)],
+    )
+    Y3, _ = umap_embed(X, subsample=250, transform_chunks=3, **FAST)
+    assert Y.tobytes() == Y3.tobytes()
+    # the fitted rows do not depend on the chunks; the placed ones do
+    fit_idx = parts["fit_idx"]
+    assert Y3[fit_idx].tobytes() == subsampled[0][fit_idx].tobytes()
+    assert not np.array_equal(Y3[rest], subsampled[0][rest])
+    one, _ = transform_chunk(io.load_pickle(tmp_path / "model.pkl"), X, rest, 1, 0)
+    assert one.tobytes() == np.ascontiguousarray(subsampled[0][rest]).tobytes()
+
+
 def test_subsample_larger_than_data_fits_everything(X):
     Y, info = umap_embed(X[:100], subsample=1000, n_neighbors=5, n_epochs=20)
     assert info["fit_rows"] == 100 and info["transformed_rows"] == 0

@@ -14,6 +14,7 @@ import pytest
 from workflow_helpers import (
     REPO,
     SWEEP_CONFIG,
+    TINY_CONFIG,
     copy_run,
     env,
     job_counts,
@@ -417,3 +418,32 @@ def test_lint_and_format():
 
 
 SNAKEMAKE_LINT = [sys.executable, "-m", "snakemake", "--lint", "--cores", "1"]
+
+
+def test_umap_transform_runs_as_chunk_jobs_the_same_at_any_cores(tmp_path):
+    """umap.transform_chunks: UMAP fitted once, the other rows placed by one
+    job per chunk and gathered; the same bytes with 1 or 2 cores, and the
+    same as umap_embed with the same chunks in one process."""
+    from emgmm.pipeline.embed import umap_embed
+
+    config = copy.deepcopy(TINY_CONFIG)
+    config["datasets"]["tiny"]["n_samples"] = 900
+    config["umap"].update(subsample=300, transform_chunks=3)
+    target = "results/tiny/embedding.npz"
+    runs = {}
+    for cores in (1, 2):
+        workdir = tmp_path / f"cores{cores}"
+        workdir.mkdir()
+        write_config(workdir, config)
+        proc = snakemake(workdir, "--cores", str(cores), target)
+        counts = job_counts(proc.stdout + proc.stderr)
+        assert counts.get("embed_transform") == 3, counts
+        assert counts.get("embed_fit") == 1 and counts.get("embed") == 1, counts
+        runs[cores] = (workdir / target).read_bytes()
+    assert runs[1] == runs[2]
+    info = io.load_json(tmp_path / "cores1/results/tiny/embedding.json")
+    assert info["transformed_rows"] == 600 and info["params"]["transform_chunks"] == 3
+    features = io.load_npz(tmp_path / "cores1/results/tiny/features.npz")["features"]
+    expected, _ = umap_embed(features, **info["params"])
+    embedding = io.load_npz(tmp_path / "cores1" / target)["embedding"]
+    assert embedding.tobytes() == expected.tobytes()

@@ -69,6 +69,7 @@ wildcard_constraints:
     seed=r"\d+",
     covariance_type="full|tied|diag|spherical",
     implementation="emgmm|sklearn",
+    chunk=r"\d+",
 
 
 def covariance_types():
@@ -137,6 +138,22 @@ def dataset_input(wildcards):
 
 def umap_params(wildcards):
     return dataset_setting(wildcards.dataset, "umap")
+
+
+def embed_inputs(wildcards):
+    """The features, or (umap.transform_chunks > 1) the fitted rows and every
+    transform chunk, in order."""
+    inputs = {"preprocessing": f"results/{wildcards.dataset}/features.json"}
+    n_chunks = umap_params(wildcards)["transform_chunks"]
+    if n_chunks == 1:
+        return {**inputs, "features": f"results/{wildcards.dataset}/features.npz"}
+    umap_dir = f"results/{wildcards.dataset}/umap"
+    return {
+        **inputs,
+        "parts": f"{umap_dir}/fit.npz",
+        "fit_info": f"{umap_dir}/fit.json",
+        "chunks": [f"{umap_dir}/transform_{i}.npz" for i in range(n_chunks)],
+    }
 
 
 def fit_settings(implementation):

@@ -33,10 +33,12 @@ here exist because of how umap-learn and numba behave (see
 """
 
 import hashlib
+import inspect
 import logging
 import os
 import time
 import warnings
+from contextlib import contextmanager
 from importlib import metadata
 from numbers import Integral
 
@@ -46,8 +48,12 @@ from .. import InputError
 from .config import check_value, parameter_schema
 
 __all__ = [
+    "chunk_rows",
     "enable_numba_cache",
+    "gather_embedding",
+    "transform_chunk",
     "umap_embed",
+    "umap_fit",
 ]
 
 logger = logging.getLogger(__name__)
@@ -229,6 +235,7 @@ def _check_params(
     init,
     low_memory,
     n_epochs,
+    transform_chunks=1,
 ):
     """Validate everything before importing umap; return float32 X and fit rows.
 
@@ -277,6 +284,11 @@ def _check_params(
         n_epochs = _check_int(
             "n_epochs", n_epochs, 1, "use None for umap's default (200 or 500)"
         )
+    transform_chunks = bounded(
+        "transform_chunks",
+        transform_chunks,
+        "use 1 for one transform of all other rows, or a number of jobs",
+    )
 
     try:
         X = np.asarray(X)
@@ -337,6 +349,7 @@ def _check_params(
             init=init,
             low_memory=bool(low_memory),
             n_epochs=n_epochs,
+            transform_chunks=transform_chunks,
         ),
     )
 
@@ -351,6 +364,178 @@ def _versions():
     return out
 
 
+def _subsample(n_samples, fit_rows, random_state):
+    """``(seed, fit_idx, rest_idx)``: the rows UMAP is fitted on and the others
+    (both None when it is fitted on all rows)."""
+    if fit_rows == n_samples:
+        return None, None, None
+    if random_state is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    else:
+        seed = random_state
+    rng = np.random.default_rng(seed)
+    fit_idx = np.sort(rng.choice(n_samples, size=fit_rows, replace=False))
+    rest = np.ones(n_samples, dtype=bool)
+    rest[fit_idx] = False
+    return seed, fit_idx, np.flatnonzero(rest)
+
+
+def chunk_rows(rest_idx, n_chunks, chunk):
+    """The rows of transform chunk ``chunk`` (of ``n_chunks``): consecutive,
+    sizes differing by at most one (``np.array_split``)."""
+    return np.array_split(rest_idx, n_chunks)[chunk]
+
+
+@contextmanager
+def _umap_threads(random_state, metric):
+    """numba's threads for a UMAP call (1 with a seed) and umap's own errors
+    as one line; yields the thread count."""
+    import numba
+
+    threads_before = numba.get_num_threads()
+    n_threads = 1 if random_state is not None else threads_before
+    try:
+        # umap sets 1 thread for fit only; transform's neighbour search shares a
+        # random state across its parallel loop, so keep 1 thread throughout.
+        numba.set_num_threads(n_threads)
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="n_jobs value", category=UserWarning
+            )
+            # precomputed_knn below 4096 rows: umap says it skips its own search
+            warnings.filterwarnings(
+                "ignore", message=".*precomputed_knn.*", category=UserWarning
+            )
+            yield n_threads
+    except ValueError as err:
+        # umap's own parameter checks (e.g. an unknown metric name)
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if "metric" in message.lower():
+            raise InputError(
+                f"metric must be a metric umap knows, got {metric!r} ({message}); "
+                "use e.g. 'euclidean', 'cosine' or 'manhattan'"
+            ) from None
+        raise
+    finally:
+        numba.set_num_threads(threads_before)
+
+
+def _import_umap(timings):
+    t0 = time.perf_counter()
+    import numba
+    import umap
+
+    enable_numba_cache()
+    timings["import"] = time.perf_counter() - t0
+    return numba, umap
+
+
+def umap_fit(X, **params):
+    """UMAP fitted on ``X`` (or its seeded subsample): the first half of
+    :func:`umap_embed`, for a workflow that transforms the other rows in
+    separate jobs (:func:`transform_chunk`, :func:`gather_embedding`).
+
+    Parameters as :func:`umap_embed` (and its defaults).
+
+    Returns
+    -------
+    reducer : umap.UMAP
+        The fitted model (picklable).
+    parts : dict of ndarray
+        ``fit_idx`` and ``rest_idx`` (the rows fitted and the others; empty
+        ``rest_idx`` without a subsample) and ``fit_embedding`` (float64).
+    info : dict
+        As :func:`umap_embed`'s.
+    """
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(umap_embed).parameters.items()
+        if p.kind is p.KEYWORD_ONLY
+    }
+    X, fit_rows, params = _check_params(X, **{**defaults, **params})
+    n_samples, n_features = X.shape
+    random_state = params["random_state"]
+    timings = {}
+    numba, umap = _import_umap(timings)
+    subsample_seed, fit_idx, rest_idx = _subsample(n_samples, fit_rows, random_state)
+    neighbours = _neighbour_path(params, fit_rows, n_samples)
+    precomputed_knn = (None, None, None)
+    if neighbours != "umap":
+        t = time.perf_counter()
+        precomputed_knn = _exact_neighbours(X, params["n_neighbors"])
+        timings["neighbours"] = time.perf_counter() - t
+    reducer = umap.UMAP(
+        precomputed_knn=precomputed_knn,
+        n_components=params["n_components"],
+        n_neighbors=params["n_neighbors"],
+        min_dist=params["min_dist"],
+        metric=params["metric"],
+        random_state=random_state,
+        init=params["init"],
+        low_memory=params["low_memory"],
+        n_epochs=params["n_epochs"],
+        n_jobs=1 if random_state is not None else -1,
+    )
+    with _umap_threads(random_state, params["metric"]) as n_threads:
+        t = time.perf_counter()
+        fitted = X if fit_idx is None else X[fit_idx]
+        fit_embedding = np.asarray(reducer.fit_transform(fitted), dtype=np.float64)
+        timings["fit"] = time.perf_counter() - t
+    if fit_idx is None:
+        fit_idx = np.arange(n_samples)
+        rest_idx = np.arange(0)
+    info = {
+        "params": params,
+        "n_samples": int(n_samples),
+        "n_features": int(n_features),
+        "fit_rows": int(fit_rows),
+        "transformed_rows": int(n_samples - fit_rows),
+        "subsample_seed": subsample_seed,
+        "neighbours": neighbours,
+        "numba_threads": int(n_threads),
+        "numba_cache_dir": numba.config.CACHE_DIR or None,
+        "versions": _versions(),
+        "timings_s": timings,
+    }
+    parts = {"fit_idx": fit_idx, "rest_idx": rest_idx, "fit_embedding": fit_embedding}
+    return reducer, parts, info
+
+
+def transform_chunk(reducer, X, rest_idx, n_chunks, chunk):
+    """UMAP's placement of transform chunk ``chunk`` of ``n_chunks``.
+
+    The rows are :func:`chunk_rows` of ``rest_idx``; with a seed the result
+    depends only on them (and the fitted model), never on other chunks or on
+    how many jobs run at once.
+
+    Returns
+    -------
+    embedding : ndarray of shape (len(rows), n_components), float64
+    seconds : float
+        The transform's time.
+    """
+    rows = chunk_rows(rest_idx, n_chunks, chunk)
+    _import_umap({})
+    n_components = reducer.n_components
+    if rows.size == 0:
+        return np.empty((0, n_components)), 0.0
+    X = np.ascontiguousarray(X[rows], dtype=np.float32)
+    t = time.perf_counter()
+    with _umap_threads(reducer.random_state, reducer.metric):
+        embedding = np.asarray(reducer.transform(X), dtype=np.float64)
+    return embedding, time.perf_counter() - t
+
+
+def gather_embedding(n_samples, fit_idx, fit_embedding, rest_idx, chunks):
+    """The whole embedding from the fitted rows and the transform chunks (in
+    order); row ``i`` embeds row ``i`` of the data."""
+    embedding = np.empty((n_samples, fit_embedding.shape[1]), dtype=np.float64)
+    embedding[fit_idx] = fit_embedding
+    if rest_idx.size:
+        embedding[rest_idx] = np.concatenate(chunks)
+    return embedding
+
+
 def umap_embed(
     X,
     *,
@@ -363,6 +548,7 @@ def umap_embed(
     init="spectral",
     low_memory=True,
     n_epochs=None,
+    transform_chunks=1,
 ):
     """Embed the rows of ``X`` with UMAP; deterministic when ``random_state`` is set.
 
@@ -398,6 +584,11 @@ def umap_embed(
     n_epochs : int or None, default=None
         Optimisation epochs; None is umap's default (500 up to 10000 rows,
         else 200; a third of it for ``transform``).
+    transform_chunks : int, default=1
+        The other rows are placed in this many consecutive chunks, one
+        ``UMAP.transform`` each (the workflow runs each as a job).  The
+        embedding depends on it (UMAP places a batch of rows together), not
+        on where or how many at once the chunks run.
 
     Returns
     -------
@@ -424,114 +615,39 @@ def umap_embed(
     >>> Y.shape, Y.dtype, info["fit_rows"]  # doctest: +SKIP
     ((60, 2), dtype('float64'), 60)
     """
-    X, fit_rows, params = _check_params(
+    reducer, parts, info = umap_fit(
         X,
-        n_components,
-        n_neighbors,
-        min_dist,
-        metric,
-        random_state,
-        subsample,
-        init,
-        low_memory,
-        n_epochs,
-    )
-    n_samples, n_features = X.shape
-    timings = {}
-
-    t0 = time.perf_counter()
-    import numba
-    import umap
-
-    enable_numba_cache()
-    timings["import"] = time.perf_counter() - t0
-
-    if fit_rows < n_samples:
-        if random_state is None:
-            subsample_seed = int(np.random.SeedSequence().generate_state(1)[0])
-        else:
-            subsample_seed = random_state
-        rng = np.random.default_rng(subsample_seed)
-        fit_idx = np.sort(rng.choice(n_samples, size=fit_rows, replace=False))
-        rest = np.ones(n_samples, dtype=bool)
-        rest[fit_idx] = False
-        rest_idx = np.flatnonzero(rest)
-    else:
-        subsample_seed, fit_idx, rest_idx = None, None, None
-
-    neighbours = _neighbour_path(params, fit_rows, n_samples)
-    precomputed_knn = (None, None, None)
-    if neighbours != "umap":
-        t = time.perf_counter()
-        precomputed_knn = _exact_neighbours(X, params["n_neighbors"])
-        timings["neighbours"] = time.perf_counter() - t
-    reducer = umap.UMAP(
-        precomputed_knn=precomputed_knn,
-        n_components=params["n_components"],
-        n_neighbors=params["n_neighbors"],
-        min_dist=params["min_dist"],
-        metric=params["metric"],
+        n_components=n_components,
+        n_neighbors=n_neighbors,
+        min_dist=min_dist,
+        metric=metric,
         random_state=random_state,
-        init=params["init"],
-        low_memory=params["low_memory"],
-        n_epochs=params["n_epochs"],
-        n_jobs=1 if random_state is not None else -1,
+        subsample=subsample,
+        init=init,
+        low_memory=low_memory,
+        n_epochs=n_epochs,
+        transform_chunks=transform_chunks,
     )
-    threads_before = numba.get_num_threads()
-    n_threads = 1 if random_state is not None else threads_before
-    embedding = np.empty((n_samples, params["n_components"]), dtype=np.float64)
-    try:
-        # umap sets 1 thread for fit only; transform's neighbour search shares a
-        # random state across its parallel loop, so keep 1 thread throughout.
-        numba.set_num_threads(n_threads)
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message="n_jobs value", category=UserWarning
+    X = np.asarray(X)
+    chunks, seconds = [], 0.0
+    if parts["rest_idx"].size:
+        for chunk in range(info["params"]["transform_chunks"]):
+            part, t = transform_chunk(
+                reducer, X, parts["rest_idx"], transform_chunks, chunk
             )
-            # precomputed_knn below 4096 rows: umap says it skips its own search
-            warnings.filterwarnings(
-                "ignore", message=".*precomputed_knn.*", category=UserWarning
-            )
-            t = time.perf_counter()
-            if fit_idx is None:
-                embedding[:] = reducer.fit_transform(X)
-            else:
-                embedding[fit_idx] = reducer.fit_transform(X[fit_idx])
-            timings["fit"] = time.perf_counter() - t
-            if rest_idx is not None and rest_idx.size:
-                t = time.perf_counter()
-                embedding[rest_idx] = reducer.transform(X[rest_idx])
-                timings["transform"] = time.perf_counter() - t
-    except ValueError as err:
-        # umap's own parameter checks (e.g. an unknown metric name)
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        if "metric" in message.lower():
-            raise InputError(
-                f"metric must be a metric umap knows, got {metric!r} ({message}); "
-                "use e.g. 'euclidean', 'cosine' or 'manhattan'"
-            ) from None
-        raise
-    finally:
-        numba.set_num_threads(threads_before)
-
-    info = {
-        "params": params,
-        "n_samples": int(n_samples),
-        "n_features": int(n_features),
-        "fit_rows": int(fit_rows),
-        "transformed_rows": int(n_samples - fit_rows),
-        "subsample_seed": subsample_seed,
-        "neighbours": neighbours,
-        "numba_threads": int(n_threads),
-        "numba_cache_dir": numba.config.CACHE_DIR or None,
-        "versions": _versions(),
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-    }
+            chunks.append(part)
+            seconds += t
+        info["timings_s"]["transform"] = seconds
+    embedding = gather_embedding(
+        len(X), parts["fit_idx"], parts["fit_embedding"], parts["rest_idx"], chunks
+    )
+    timings = info["timings_s"]
+    info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     logger.info(
         "UMAP: %d rows (%d fitted, %d transformed) in %.1f s",
-        n_samples,
-        fit_rows,
-        n_samples - fit_rows,
+        info["n_samples"],
+        info["fit_rows"],
+        info["transformed_rows"],
         sum(timings.values()),
     )
     return embedding, info

@@ -32,11 +32,13 @@ __all__ = [
     "file_sha256",
     "load_json",
     "load_npz",
+    "load_pickle",
     "load_table",
     "remove_stale_temporaries",
     "run_script",
     "save_json",
     "save_npz",
+    "save_pickle",
     "save_table",
     "setup_logging",
 ]
@@ -135,6 +137,22 @@ def save_json(path, obj):
 def load_json(path):
     """Read a JSON file."""
     return json.loads(Path(path).read_text())
+
+
+def save_pickle(path, obj):
+    """Pickle ``obj`` to ``path`` (atomic): a model one job fits and others use."""
+    import pickle
+
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_pickle(path):
+    """Read a file written by :func:`save_pickle` (the workflow's own files only:
+    unpickling runs code)."""
+    import pickle
+
+    return pickle.loads(Path(path).read_bytes())
 
 
 def save_table(path, df):
