@@ -211,3 +211,51 @@ def test_the_log_likelihood_legend_says_how_each_fit_stopped():
     assert texts[0].startswith("emgmm: ran all 50 iterations (tol=0: no stopping rule)")
     assert texts[1].startswith("sklearn: met tol=0.001 after 12 iterations")
     assert not any("not converged" in t for t in texts)
+
+
+def test_large_data_is_drawn_as_a_density_with_the_scatter_colours(monkeypatch):
+    """Above plots._DENSITY points a figure is a 2-D histogram image: each cell
+    the colour the scatter plot gives its most frequent label."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection
+    from matplotlib.image import AxesImage
+
+    from emgmm.pipeline import plots
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    labels = rng.integers(0, 3, size=6000)
+    Y = centres[labels] + rng.normal(size=(6000, 2))
+    monkeypatch.setattr(plots, "_DENSITY", 5000)
+    monkeypatch.setattr(plots, "_DENSITY_BINS", 40)  # ~4 points a cell
+    fig = plots.plot_labelings(Y, {"a": labels})
+    ax = fig.axes[0]
+    assert not [c for c in ax.collections if isinstance(c, PathCollection)]
+    (image,) = [i for i in ax.get_children() if isinstance(i, AxesImage)]
+    rgba = image.get_array()
+    cm, norm = plt.get_cmap("tab10"), plt.Normalize(0, 2)
+    for k, centre in enumerate(centres):  # the cell at each centre
+        x0, x1, y0, y1 = image.get_extent()
+        col = int((centre[0] - x0) / (x1 - x0) * rgba.shape[1])
+        row = int((centre[1] - y0) / (y1 - y0) * rgba.shape[0])
+        np.testing.assert_allclose(rgba[row, col, :3], cm(norm(k))[:3])
+        assert rgba[row, col, 3] > 0.5  # dense: nearly opaque
+    assert rgba[..., 3].min() == 0  # empty cells are transparent
+    plt.close(fig)
+    # the same figures below the threshold are scatter plots
+    monkeypatch.setattr(plots, "_DENSITY", 10_000)
+    fig = plots.plot_uncertainty(Y, rng.uniform(0.5, 1, 6000), "u")
+    assert [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    plt.close(fig)
+    monkeypatch.setattr(plots, "_DENSITY", 5000)
+    for fig in (
+        plots.plot_uncertainty(Y, rng.uniform(0.5, 1, 6000), "u"),
+        plots.plot_ellipses(
+            Y,
+            {"f": {"means": centres, "covariances": np.stack([np.eye(2)] * 3)}},
+            "full",
+        ),
+    ):
+        images = [i for i in fig.axes[0].get_children() if isinstance(i, AxesImage)]
+        assert len(images) == 1
+        plt.close(fig)

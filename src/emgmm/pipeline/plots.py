@@ -3,7 +3,9 @@
 Each ``plot_*`` function returns a :class:`~matplotlib.figure.Figure`;
 :func:`save_figure` writes it atomically and closes it. Scatter plots switch
 to small rasterized markers for large data, so no figure holds a million
-vector points.
+vector points, and above a million points to a 2-D histogram image (the most
+frequent label, the mean value or the count per cell), drawn in time linear
+in the points and readable at 1e8.
 """
 
 import matplotlib
@@ -34,6 +36,11 @@ __all__ = [
 ]
 
 _LARGE = 20_000
+# above this many points a scatter plot becomes a 2-D histogram image
+# (_density): a rasterized scatter of 1e7 points took minutes, and at 1e8
+# points it shows only ink
+_DENSITY = 1_000_000
+_DENSITY_BINS = 400
 # most entries of a figure's legend (more components: no legend)
 _MAX_LEGEND = 20
 # most tick labels on an axis of a heatmap
@@ -62,6 +69,72 @@ def _scatter(ax, Y, **kwargs):
     kwargs.setdefault("s", size)
     kwargs.setdefault("linewidths", 0)
     return ax.scatter(Y[:, 0], Y[:, 1], rasterized=n > _LARGE, **kwargs)
+
+
+def _bins(Y, bins):
+    """Each point's cell of a ``bins`` x ``bins`` grid over the data's range,
+    as one index (row-major, y first), and the grid's extent."""
+    lo, hi = Y[:, :2].min(axis=0), Y[:, :2].max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    cell = np.minimum((bins * (Y[:, :2] - lo) / span).astype(np.int64), bins - 1)
+    extent = (lo[0], lo[0] + span[0], lo[1], lo[1] + span[1])
+    return cell[:, 1] * bins + cell[:, 0], extent
+
+
+def _density(ax, Y, labels=None, values=None, cmap="Greys", vmin=None, vmax=None):
+    """Points as a 2-D histogram image: what a scatter plot of more than
+    ``_DENSITY`` points shows, in time and memory linear in the points.
+
+    Each cell of a ``_DENSITY_BINS``-square grid shows the most frequent of
+    ``labels`` in it (its colour under ``cmap``), or the mean of ``values``,
+    or (neither) the count; a cell's opacity grows with the log of its count,
+    so dense and sparse regions stay apart.  Returns the image.
+    """
+    bins = _DENSITY_BINS
+    index, extent = _bins(Y, bins)
+    counts = np.bincount(index, minlength=bins * bins).astype(np.float64)
+    alpha = np.log1p(counts) / np.log1p(counts.max())
+    cm = plt.get_cmap(cmap)
+    if labels is not None:
+        labels = np.asarray(labels, dtype=np.int64)
+        n_labels = int(labels.max()) + 1
+        per_label = np.bincount(
+            index * n_labels + labels, minlength=bins * bins * n_labels
+        )
+        top = per_label.reshape(bins * bins, n_labels).argmax(axis=1)
+        # the colours a scatter plot gives the same labels
+        rgba = cm(plt.Normalize(labels.min(), labels.max())(top))
+    elif values is not None:
+        sums = np.bincount(index, weights=values, minlength=bins * bins)
+        mean = sums / np.where(counts > 0, counts, 1.0)
+        lo = np.min(values) if vmin is None else vmin
+        hi = np.max(values) if vmax is None else vmax
+        rgba = cm((mean - lo) / ((hi - lo) or 1.0))
+    else:
+        rgba = cm(0.25 + 0.75 * alpha)
+    rgba[:, 3] = np.where(counts > 0, 0.15 + 0.85 * alpha, 0.0)
+    image = ax.imshow(
+        rgba.reshape(bins, bins, 4),
+        extent=extent,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+    )
+    if values is not None:  # a colour bar of the values, not of the RGBA image
+        image = plt.cm.ScalarMappable(norm=plt.Normalize(lo, hi), cmap=cm)
+    return image
+
+
+def _points(ax, Y, labels=None, values=None, cmap=None, vmin=None, vmax=None):
+    """A scatter plot of ``Y``'s first two columns, or above ``_DENSITY``
+    points their density (:func:`_density`)."""
+    if len(Y) > _DENSITY:
+        return _density(ax, Y, labels, values, cmap or "Greys", vmin, vmax)
+    if labels is not None:
+        return _scatter(ax, Y, c=labels, cmap=cmap)
+    if values is not None:
+        return _scatter(ax, Y, c=values, cmap=cmap, vmin=vmin, vmax=vmax)
+    return _scatter(ax, Y, color="0.75")
 
 
 def plot_mixing_convergence(history_weights, title="Convergence of mixing proportions"):
@@ -134,7 +207,7 @@ def plot_labelings(Y, panels, title="Clustering results on the UMAP projection")
     fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 5), sharex=True, sharey=True)
     axes = np.atleast_1d(axes)
     for ax, (name, labels) in zip(axes, panels.items(), strict=True):
-        _scatter(ax, Y, c=labels, cmap="tab10" if labels.max() < 10 else "tab20")
+        _points(ax, Y, labels=labels, cmap="tab10" if labels.max() < 10 else "tab20")
         ax.set_title(name)
         ax.set_xlabel("UMAP 1")
     axes[0].set_ylabel("UMAP 2")
@@ -181,7 +254,7 @@ def plot_ellipses(X, fits, covariance_type, n_std=2.0, names=("UMAP 1", "UMAP 2"
     marginals there), named ``names``.
     """
     fig, ax = plt.subplots(figsize=(7, 6))
-    _scatter(ax, X, color="0.75")
+    _points(ax, X)
     styles = [("C0", "-"), ("C3", "--"), ("C2", ":")]
     handles = []
     for (name, fit), (color, ls) in zip(fits.items(), styles, strict=False):
@@ -325,7 +398,9 @@ def plot_uncertainty(Y, max_resp, title):
     fig, ax = plt.subplots(figsize=(7, 6))
     u = 1.0 - np.asarray(max_resp)
     order = np.argsort(u, kind="stable")
-    sc = _scatter(ax, Y[order], c=u[order], cmap="viridis", vmin=0, vmax=u.max() or 1.0)
+    sc = _points(
+        ax, Y[order], values=u[order], cmap="viridis", vmin=0, vmax=u.max() or 1.0
+    )
     fig.colorbar(sc, ax=ax, label="1 - max responsibility")
     ax.set(xlabel="UMAP 1", ylabel="UMAP 2", title=title)
     fig.tight_layout()
