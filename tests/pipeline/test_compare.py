@@ -118,6 +118,28 @@ def test_fit_records_stop_where_told():
     )
 
 
+def test_max_rows_fits_a_seeded_sample_and_scores_every_row():
+    from sklearn.mixture import GaussianMixture
+
+    from emgmm.pipeline.explain import stopping
+
+    X, _ = make_blobs(5000, 2, centers=3, random_state=4)
+    kw = dict(implementation="sklearn", n_components=3, random_state=7)
+    sampled = fit_mixture(X, max_rows=1000, **kw)
+    rows = np.sort(np.random.default_rng(7).choice(5000, size=1000, replace=False))
+    direct = GaussianMixture(3, random_state=7).fit(X[rows])
+    np.testing.assert_array_equal(sampled.arrays["means"], direct.means_)
+    assert sampled.record["fit_rows"] == 1000 and sampled.record["n_samples"] == 5000
+    assert sampled.arrays["labels"].shape == (5000,)
+    assert sampled.record["log_likelihood"] == pytest.approx(direct.score(X) * 5000)
+    assert stopping(sampled.record).endswith(
+        ", on a seeded sample of 1,000 of 5,000 rows"
+    )
+    whole = fit_mixture(X, max_rows=5000, **kw)
+    assert whole.record["fit_rows"] == 5000
+    assert "sample" not in stopping(whole.record)
+
+
 @pytest.mark.parametrize("implementation", ["emgmm", "sklearn"])
 def test_collapsed_component_is_a_one_line_user_error(implementation):
     # Three distinct points, each repeated: with K=3 and no regularisation

@@ -217,7 +217,8 @@ def stopping(record):
     ----------
     record : dict
         A fit record (:func:`emgmm.pipeline.fitting.fit_mixture`): ``tol``,
-        ``converged``, ``n_iter`` and ``max_iter``.
+        ``converged``, ``n_iter`` and ``max_iter``; ``fit_rows`` and
+        ``n_samples`` where it was fitted to a sample of the rows.
 
     Returns
     -------
@@ -229,13 +230,21 @@ def stopping(record):
     'ran all 50 iterations (tol=0: no stopping rule)'
     >>> stopping({"tol": 1e-3, "converged": True, "n_iter": 12, "max_iter": 100})
     'met tol=0.001 after 12 iterations'
+    >>> stopping({"tol": 1e-3, "converged": True, "n_iter": 9, "max_iter": 100,
+    ...           "fit_rows": 1000, "n_samples": 20000})
+    'met tol=0.001 after 9 iterations, on a seeded sample of 1,000 of 20,000 rows'
     """
     n, tol = record["n_iter"], record["tol"]
     if tol == 0:
-        return f"ran all {n} iterations (tol=0: no stopping rule)"
-    if record["converged"]:
-        return f"met tol={tol:g} after {n} iterations"
-    return f"reached max_iter={record['max_iter']} before meeting tol={tol:g}"
+        words = f"ran all {n} iterations (tol=0: no stopping rule)"
+    elif record["converged"]:
+        words = f"met tol={tol:g} after {n} iterations"
+    else:
+        words = f"reached max_iter={record['max_iter']} before meeting tol={tol:g}"
+    rows, n_samples = record.get("fit_rows"), record.get("n_samples")
+    if rows is not None and n_samples is not None and rows < n_samples:
+        words += f", on a seeded sample of {rows:,} of {n_samples:,} rows"
+    return words
 
 
 def _stopped(record, name):

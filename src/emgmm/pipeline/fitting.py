@@ -59,6 +59,7 @@ def fit_mixture(
     n_init=1,
     init_params="kmeans",
     threads=1,
+    max_rows=None,
 ):
     """Fit a Gaussian mixture with one implementation and summarise it.
 
@@ -72,6 +73,11 @@ n_init, init_params
     threads : int, default=1
         BLAS threads for the fit (emgmm's numba kernels follow the same
         limit); recorded.
+    max_rows : int or None, default=None
+        Fit to a sample of at most this many rows, drawn without replacement
+        by ``numpy.random.default_rng(random_state)`` (sorted); labels,
+        responsibilities and the log-likelihood are still of every row.
+        Recorded as ``fit_rows``.  None: every row.
 
     Returns
     -------
@@ -94,11 +100,15 @@ n_init, init_params
         init_params=init_params,
         history="means",
     )
+    fitted = X
+    if max_rows is not None and X.shape[0] > max_rows:
+        rng = np.random.default_rng(random_state)
+        fitted = X[np.sort(rng.choice(X.shape[0], size=max_rows, replace=False))]
     with threadpool_limits(limits=threads), warnings.catch_warnings():
         # Not converging within max_iter is reported in the record, not as noise.
         warnings.filterwarnings("ignore", message=".*converge.*")
         try:
-            gm.fit(X)
+            gm.fit(fitted)
         except EmgmmError:
             raise
         except ValueError as err:
@@ -148,6 +158,7 @@ n_init, init_params
         "n_init": n_init,
         "init_params": init_params,
         "n_samples": int(X.shape[0]),
+        "fit_rows": int(fitted.shape[0]),
         "n_features": int(X.shape[1]),
         "n_iter": int(gm.n_iter_),
         "converged": bool(gm.converged_),

@@ -99,6 +99,7 @@ CRITERIA_SIGN = (
 # Each fit's own numbers, as <implementation>_<name> columns.
 _FIT_COLUMNS = [
     "stopping",
+    "fit_rows",
     "n_iter",
     "converged",
     "log_likelihood",
@@ -178,7 +179,11 @@ def summary_table(pairs, chosen=()):
         cont = scores.get("continuation") or {}
         for rec in (ours, theirs):
             name = rec["implementation"]
-            own = {**rec, "stopping": stopping(rec)}
+            own = {
+                "fit_rows": rec["n_samples"],  # records older than fit_rows
+                **rec,
+                "stopping": stopping(rec),
+            }
             row.update({f"{name}_{c}": own[c] for c in _FIT_COLUMNS})
         row.update({c: cont.get(c) for c in _CONTINUATION_PAIR_COLUMNS})
         for rec in (ours, theirs):
