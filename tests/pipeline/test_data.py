@@ -378,3 +378,59 @@ def test_an_unchanged_load_is_not_read_again(tmp_path):
     os.utime(path)
     with pytest.raises(InputError, match="column 'a' is not numeric"):
         check_before_run("t", spec, results)
+
+
+# -- a folder of shards --------------------------------------------------------
+
+
+def test_a_folder_of_shards_is_one_table_in_name_order(tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "b", "c"])
+    df["g"] = rng.choice(["u", "v"], size=30)
+    whole = write_csv(tmp_path / "whole.csv", df)
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for i, part in enumerate([df[:7], df[7:20], df[20:]]):  # 10, 2, 0: by name
+        part.to_parquet(shards / f"part-{[10, 2, 0][i]:02d}.parquet", index=False)
+    (shards / ".DS_Store").write_text("hidden files are not shards")
+    X, y, info = load_file(shards, label_column="g")
+    X0, y0, _ = load_file(whole, label_column="g")
+    order = np.r_[20:30, 7:20, 0:7]  # part-00, part-02, part-10
+    np.testing.assert_array_equal(X, X0[order])
+    np.testing.assert_array_equal(y, y0[order])
+    assert info["n_samples"] == 30
+    assert read_columns(shards) == ["a", "b", "c", "g"]
+
+
+def test_bad_folders_say_what_to_fix(tmp_path):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    assert "holds no files" in error_of(folder)
+    write_csv(folder / "a.csv", pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}))
+    write_csv(folder / "b.csv", pd.DataFrame({"x": [1.0, 2.0], "z": [3.0, 5.0]}))
+    message = error_of(folder)
+    assert "shard b.csv has the columns x, z, a.csv x, y" in message
+    (folder / "c.tsv").write_text("x\ty\n1\t2\n")
+    assert "mixes file types (.csv, .tsv)" in error_of(folder)
+
+
+def test_a_new_shard_makes_the_load_run_again(tmp_path):
+    from emgmm.pipeline import io
+    from emgmm.pipeline.data import data_files
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    write_csv(
+        folder / "a.csv", pd.DataFrame({"x": [1.0, 2.0, 5.0], "y": [3.0, 4.0, 1.0]})
+    )
+    spec = {"source": "file", "path": str(folder)}
+    results = tmp_path / "results" / "t"
+    X, _, info = load_dataset("t", spec)
+    io.save_npz(results / "data.npz", X=X)
+    io.save_json(results / "data.json", info)
+    check_before_run("t", spec, results)  # loaded before: nothing read
+    write_csv(folder / "b.csv", pd.DataFrame({"x": ["bad"], "y": [1.0]}))
+    os.utime(folder / "b.csv", (1e10, 1e10))
+    assert [f.name for f in data_files(folder)] == ["a.csv", "b.csv"]
+    with pytest.raises(InputError, match="column 'x' is not numeric"):
+        check_before_run("t", spec, results)

@@ -14,6 +14,7 @@ from emgmm.pipeline.config import read_config_file  # noqa: E402
 from emgmm.pipeline.config import split_covariance_types  # noqa: E402
 from emgmm.pipeline.config import validate_config  # noqa: E402
 from emgmm.pipeline.data import check_before_run  # noqa: E402
+from emgmm.pipeline.data import data_files  # noqa: E402
 from emgmm.pipeline.data import load_spec  # noqa: E402
 from emgmm.pipeline.jobs import finish_run  # noqa: E402
 from emgmm.pipeline.jobs import run_job as _run_job  # noqa: E402
@@ -128,12 +129,16 @@ def points_file(wildcards):
 
 
 def dataset_input(wildcards):
-    """The data file of a ``file`` dataset, if it exists: a missing one is
-    reported by ``load`` in one line, like any other problem with the data."""
+    """The data file(s) of a ``file`` dataset (a folder's shards), if they
+    exist: a missing one is reported by ``load`` in one line, like any other
+    problem with the data."""
     spec = config["datasets"][wildcards.dataset]
-    if spec["source"] == "file" and Path(spec["path"]).exists():
-        return [spec["path"]]
-    return []
+    if spec["source"] != "file":
+        return []
+    try:
+        return [str(f) for f in data_files(spec["path"])]
+    except InputError:
+        return []
 
 
 def umap_params(wildcards):

@@ -52,6 +52,7 @@ __all__ = [
     "check_before_run",
     "find_duplicates",
     "load_dataset",
+    "data_files",
     "load_spec",
     "read_columns",
     "validate_matrix",
@@ -157,18 +158,69 @@ def _not_utf8(path):
     return "could not be decoded as text; save it as UTF-8 CSV/TSV"
 
 
-def _read_table(path, header_only=False):
-    """The table at ``path`` (only its column names if ``header_only``)."""
+def data_files(path):
+    """The files a dataset's ``path`` names: the file itself, or a folder's
+    shards (its files, of one known type, in name order).
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, an empty folder, or one that mixes file
+        types or holds files of an unknown type.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(
             f"data file {path} does not exist; check 'path' of the dataset in the "
             "config (relative paths are relative to the working directory)"
         )
+    if not path.is_dir():
+        return [path]
+    files = sorted(
+        p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+    )
+    if not files:
+        raise InputError(
+            f"data folder {path} holds no files; put the table's shards in it "
+            f"({', '.join(sorted(_READERS))} files with the same columns)"
+        )
+    suffixes = sorted({p.suffix.lower() for p in files})
+    if len(suffixes) > 1:
+        raise InputError(
+            f"data folder {path} mixes file types ({', '.join(suffixes)}); keep "
+            "the shards of one table, all of one type, in it"
+        )
+    return files
+
+
+def _read_table(path, header_only=False):
+    """The table at ``path`` (only its column names if ``header_only``): one
+    file, or a folder's shards (:func:`data_files`) with the same columns,
+    one after the other in name order."""
+    files = data_files(path)
+    if len(files) == 1 and files[0] == Path(path):
+        return _read_file(files[0], header_only)
+    headers = [_read_file(f, header_only=True) for f in files]
+    first = list(headers[0].columns)
+    for f, header in zip(files[1:], headers[1:], strict=True):
+        if list(header.columns) != first:
+            raise InputError(
+                f"data folder {path}: shard {f.name} has the columns "
+                f"{_short(header.columns)}, {files[0].name} "
+                f"{_short(first)}; every shard needs the same columns in the "
+                "same order"
+            )
+    if header_only:
+        return headers[0]
+    return pd.concat([_read_file(f) for f in files], ignore_index=True)
+
+
+def _read_file(path, header_only=False):
+    """One file's table (only its column names if ``header_only``)."""
     if not path.is_file():
         raise InputError(
-            f"data file {path} is not a file (a folder?); set 'path' of the dataset "
-            "to a .csv, .tsv, .txt or .parquet file"
+            f"data file {path} is not a file; set 'path' of the dataset "
+            "to a .csv, .tsv, .txt or .parquet file, or a folder of them"
         )
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
@@ -630,7 +682,14 @@ def _loaded_before(spec, results):
     if recorded != load_spec(spec):
         return False
     path = spec.get("path")
-    return path is None or os.stat(path).st_mtime <= data_path.stat().st_mtime
+    if path is None:
+        return True
+    try:
+        files = data_files(path)
+    except InputError:
+        return False
+    newest = max(os.stat(f).st_mtime for f in [path, *files])
+    return newest <= data_path.stat().st_mtime
 
 
 def check_before_run(name, spec, results):
