@@ -14,7 +14,6 @@ import pytest
 from workflow_helpers import (
     REPO,
     SWEEP_CONFIG,
-    TINY_CONFIG,
     copy_run,
     env,
     job_counts,
@@ -420,30 +419,67 @@ def test_lint_and_format():
 SNAKEMAKE_LINT = [sys.executable, "-m", "snakemake", "--lint", "--cores", "1"]
 
 
-def test_umap_transform_runs_as_chunk_jobs_the_same_at_any_cores(tmp_path):
-    """umap.transform_chunks: UMAP fitted once, the other rows placed by one
-    job per chunk and gathered; the same bytes with 1 or 2 cores, and the
-    same as umap_embed with the same chunks in one process."""
+def test_sharded_table_of_1e5_rows_the_same_at_any_cores(tmp_path):
+    """The large-data path end to end at 1e5 rows: a folder of Parquet
+    shards, UMAP fitted on a subsample and the other rows placed by 3 chunk
+    jobs, scikit-learn fitted to a seeded sample (max_rows). The numeric
+    outputs are the same bytes with 1 and 2 cores, the embedding is
+    umap_embed's with the same chunks, and the summary says what
+    scikit-learn was fitted to."""
     from emgmm.pipeline.embed import umap_embed
 
-    config = copy.deepcopy(TINY_CONFIG)
-    config["datasets"]["tiny"]["n_samples"] = 900
-    config["umap"].update(subsample=300, transform_chunks=3)
-    target = "results/tiny/embedding.npz"
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=6.0, size=(4, 4))
+    group = rng.integers(0, 4, size=100_000)
+    df = pd.DataFrame(
+        centres[group] + rng.normal(size=(100_000, 4)), columns=list("abcd")
+    )
+    df["group"] = group
+    config = {
+        "datasets": {
+            "sharded": {"source": "file", "path": "shards", "label_column": "group"}
+        },
+        "K": [4],
+        "covariance_types": ["full"],
+        "seeds": [0],
+        # a subsample of >= 4096 rows: umap's neighbour search (below it,
+        # transform calls a Python distance per pair: minutes here)
+        "umap": {"n_neighbors": 15, "subsample": 5000, "transform_chunks": 3},
+        "emgmm": {"max_iter": 100, "tol": 1.0e-3},
+        "sklearn": {"max_iter": 100, "tol": 1.0e-3, "max_rows": 20_000},
+    }
+    numeric = ["data.npz", "features.npz", "embedding.npz", "embedding.json"]
+    numeric += [f"k4/full/seed0/{f}" for f in ("emgmm.npz", "sklearn.npz")]
     runs = {}
     for cores in (1, 2):
         workdir = tmp_path / f"cores{cores}"
-        workdir.mkdir()
+        (workdir / "shards").mkdir(parents=True)
+        for i in range(4):
+            part = df.iloc[i * 25_000 : (i + 1) * 25_000]
+            part.to_parquet(workdir / "shards" / f"part-{i}.parquet", index=False)
         write_config(workdir, config)
-        proc = snakemake(workdir, "--cores", str(cores), target)
+        # one core: up to the fits (the numeric outputs); two: the whole run
+        targets = [] if cores == 2 else [f"results/sharded/{f}" for f in numeric]
+        proc = snakemake(workdir, "--cores", str(cores), *targets)
         counts = job_counts(proc.stdout + proc.stderr)
         assert counts.get("embed_transform") == 3, counts
         assert counts.get("embed_fit") == 1 and counts.get("embed") == 1, counts
-        runs[cores] = (workdir / target).read_bytes()
-    assert runs[1] == runs[2]
-    info = io.load_json(tmp_path / "cores1/results/tiny/embedding.json")
-    assert info["transformed_rows"] == 600 and info["params"]["transform_chunks"] == 3
-    features = io.load_npz(tmp_path / "cores1/results/tiny/features.npz")["features"]
+        runs[cores] = workdir
+    results = Path("results/sharded")
+    for name in numeric:
+        path = results / name
+        assert (runs[1] / path).read_bytes() == (runs[2] / path).read_bytes(), name
+    info = io.load_json(runs[1] / results / "embedding.json")
+    assert info["transformed_rows"] == 95_000
+    features = io.load_npz(runs[1] / results / "features.npz")["features"]
     expected, _ = umap_embed(features, **info["params"])
-    embedding = io.load_npz(tmp_path / "cores1" / target)["embedding"]
+    embedding = io.load_npz(runs[1] / results / "embedding.npz")["embedding"]
     assert embedding.tobytes() == expected.tobytes()
+    summary = pd.read_csv(runs[2] / "results/summary.tsv", sep="\t")
+    (row,) = summary.to_dict("records")
+    assert row["n_samples"] == 100_000
+    assert row["emgmm_fit_rows"] == 100_000 and row["sklearn_fit_rows"] == 20_000
+    assert row["sklearn_stopping"].endswith(
+        "on a seeded sample of 20,000 of 100,000 rows"
+    )
+    assert row["ari_emgmm_truth"] > 0.9
