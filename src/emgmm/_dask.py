@@ -176,6 +176,7 @@ class DaskEngine(Engine):
         )
         self.X = X
         self.n_samples = X.shape[0]
+        self._gathered = None  # the in-memory start's engine (start_data)
         sizes = X.chunks[0]
         self.first_rows = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
         self.blocks = list(X.to_delayed()[:, 0])
@@ -244,15 +245,22 @@ class DaskEngine(Engine):
 
         rows = START_MAX_BYTES // (8 * (self.n_features + n_components))
         if self.n_samples <= rows:
-            X, weights = self.X, self.sample_weight
-        else:
-            seed = random_state.randint(np.iinfo(np.int32).max)
-            rng = np.random.default_rng(seed)
-            index = np.sort(rng.choice(self.n_samples, size=rows, replace=False))
-            X = self.X[index]
-            weights = None if self.sample_weight is None else self.sample_weight[index]
-        X, weights = dask.compute(X, weights)
-        engine = Engine(
+            if self._gathered is None:  # once for every start of the fit
+                self._gathered = self._in_memory(
+                    *dask.compute(self.X, self.sample_weight)
+                )
+            return self._gathered, self._gathered.X
+        seed = random_state.randint(np.iinfo(np.int32).max)
+        index = np.random.default_rng(seed).choice(self.n_samples, rows, replace=False)
+        index.sort()
+        X = self.X[index]
+        weights = None if self.sample_weight is None else self.sample_weight[index]
+        engine = self._in_memory(*dask.compute(X, weights))
+        return engine, engine.X
+
+    def _in_memory(self, X, weights):
+        """An in-memory engine over gathered rows, with this fit's shift."""
+        return Engine(
             np.ascontiguousarray(X),
             self.model,
             self.reg_covar,
@@ -262,7 +270,11 @@ class DaskEngine(Engine):
             self.shift,
             weights,
         )
-        return engine, engine.X
+
+    def close(self):
+        """Release the gathered rows of the start and the worker threads."""
+        self._gathered = None
+        Engine.close(self)
 
 
 def map_rows(func, X, n_columns=None, dtype=np.float64):

@@ -144,6 +144,11 @@ default='kmeans'
         singular: ``{'init': i, 'component': k, 'iteration': t,
         'min_eigenvalue': float, 'message': str}``.  scikit-learn instead
         aborts the whole fit; here the fit only fails if every start fails.
+    init_rows_ : int
+        Rows the start was computed from: ``n_samples``, or for a Dask array
+        whose rows and responsibilities exceed 128 MiB the size of the
+        seeded sample it started from (0 when every initial parameter was
+        given).
 
     See Also
     --------
@@ -158,7 +163,10 @@ default='kmeans'
     :class:`~emgmm.SingularCovarianceError` (a ``ValueError``); unlike
     scikit-learn, with ``n_init > 1`` only that start is dropped
     (``failed_inits_``), and starts whose lower bounds agree to 1e-12 keep
-    the earlier one.  Details and measurements: :doc:`/estimator`
+    the earlier one.  A Dask array (``fit``, ``predict``, ``score`` and the
+    others) is processed one block of rows per task, the blocks' sums added
+    in a fixed order: the same fit as in memory to 1e-10, the same bytes on
+    any number of workers.  Details and measurements: :doc:`/estimator`
     (``docs/estimator.md``).
 
     Examples
@@ -241,11 +249,13 @@ default='kmeans'
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : array-like or Dask array of shape (n_samples, n_features)
+            Training data.  A Dask array is fitted block by block, never
+            gathered whole (see Notes).
         y : Ignored
             Not used, present for API consistency.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or Dask array of shape (n_samples,), \
+default=None
             Non-negative weight of each row (see the class Notes); None gives
             every row weight 1.
 
@@ -272,17 +282,18 @@ default='kmeans'
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or Dask array of shape (n_samples, n_features)
             Training data.
         y : Ignored
             Not used, present for API consistency.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or Dask array of shape (n_samples,), \
+default=None
             Non-negative weight of each row; None gives every row weight 1.
 
         Returns
         -------
-        labels : ndarray of shape (n_samples,)
-            Component labels.
+        labels : ndarray or Dask array of shape (n_samples,)
+            Component labels (lazy for a Dask array).
         """
         dask = _dask.is_dask(X)
         if dask:
@@ -457,7 +468,7 @@ default='kmeans'
                 weights = weights / start.total_weight
             self.init_rows_ = start.n_samples
             if start is not engine:
-                start.close()
+                start.close()  # its worker threads (it may serve other starts)
         if weights_init is not None:
             weights = np.asarray(weights_init, dtype=np.float64)
         if means_init is not None:
