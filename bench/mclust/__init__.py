@@ -1,0 +1,1 @@
+"""``python -m bench.mclust``: emgmm.mclust.bic against R mclust's mclustBIC."""
