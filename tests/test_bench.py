@@ -321,3 +321,40 @@ def test_dask_bench_fits_rows_from_disk(tmp_path, workers):
     processes = ["fitting process"] + [f"worker {i}" for i in range(workers)]
     assert list(result["peak_rss_mib"]) == processes
     assert all(v > 10 for v in result["peak_rss_mib"].values())
+
+
+def test_mclust_bench_times_emgmm_and_compares_tables(tmp_path, monkeypatch):
+    """``python -m bench.mclust``: fresh processes, a table per data set; with R
+    the two BIC tables are compared (here R is skipped so the test stays fast)."""
+    from bench.mclust import __main__ as bench_mclust
+
+    ours = np.array([[1.0, np.nan], [2.0, 3.0]])
+    assert bench_mclust.compare(ours, ours * (1 + 1e-12)) == (
+        pytest.approx(1e-12, rel=1e-3),
+        True,
+    )
+    assert bench_mclust.compare(ours, np.array([[1.0, 2.0], [2.0, 3.0]]))[1] is False
+    out = tmp_path / "mclust.json"
+    info, rows = bench_mclust.main(
+        ["--runs", "1", "--tables", "penguins", "--no-r", "--json", str(out)]
+    )
+    (row,) = rows
+    assert row["table"] == "penguins" and row["shape"] == [342, 4]
+    (run,) = row["emgmm"]
+    assert 0 < run["seconds"] < run["wall"] and run["first"] > 0
+    assert row["R"] == [] and "--no-r" in info["r"]
+    text = bench_mclust.format_markdown(rows, info)
+    assert "| penguins | 342 x 4 |" in text and "skipped" in text
+    assert json.loads(out.read_text())["rows"][0]["table"] == "penguins"
+
+
+def test_mclust_bench_bad_tables_exit_2():
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.mclust", "--tables", "iris"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("python -m bench.mclust: error:")
