@@ -88,8 +88,9 @@ def _check_finite(X, first_row):
     if np.any(bad):
         i = first_row + int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"X contains NaN or infinity: {int(bad.sum())} rows from row {i} "
-            "on; drop or impute them"
+            f"X contains NaN or infinity at row {i} ({int(bad.sum())} such "
+            f"row(s) in rows {first_row}-{first_row + len(X) - 1}); drop or "
+            "impute them"
         )
 
 
