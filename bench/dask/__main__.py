@@ -12,9 +12,10 @@ fits ``dask.array.from_zarr(store)``: with Dask's threaded scheduler on
 ``--threads`` threads, or on a ``distributed.LocalCluster`` of ``--workers``
 processes of one thread each.  Reported: the fit's wall time; seconds per
 EM iteration, from a second fit with ``max_iter=0`` (the shift pass and the
-start) subtracted, both after an untimed fit with ``max_iter=1``; the rows the start used (``init_rows_``); the final lower
-bound; and the peak resident memory (``ru_maxrss``) of the process that
-fitted and of every worker.  ``--compare`` also fits the rows in memory
+start) subtracted, both after an untimed fit with ``max_iter=1``; the rows
+the start used (``init_rows_``); the final lower bound; and the peak
+resident memory (``ru_maxrss``) of the process that fitted and of every
+worker.  ``--compare`` also fits the rows in memory
 (NumPy) and reports the largest difference of a fitted parameter.
 """
 
