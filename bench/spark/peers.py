@@ -20,9 +20,12 @@ import numpy as np
 
 
 def _peak_rss_mib():
-    import resource
+    """This process's peak resident memory: VmHWM, which starts anew at exec.
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    (Linux keeps ``ru_maxrss`` across exec: a child would report its
+    parent's peak at fork.)
+    """
+    return _hwm_mib("self")
 
 
 def _hwm_mib(pid):
