@@ -358,3 +358,43 @@ def test_mclust_bench_bad_tables_exit_2():
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("python -m bench.mclust: error:")
+
+
+def test_spark_bench_without_pyspark_measures_emgmm_and_skips_spark(
+    tmp_path, monkeypatch
+):
+    """``python -m bench.spark`` without pyspark: emgmm's rows, Spark's reason."""
+    from bench.spark.__main__ import main as spark_bench
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if not installed
+    out, md = tmp_path / "spark.json", tmp_path / "spark.md"
+    args = ["--rows", "4000", "--features", "2", "3", "--components", "2"]
+    args += ["--iterations", "3", "--runs", "2", "--chunk-rows", "1000"]
+    args += ["--peers", "emgmm-threads", "spark", "--store-dir", str(tmp_path)]
+    assert spark_bench([*args, "--json", str(out), "--output", str(md)]) == 0
+    rows = json.loads(out.read_text())
+    assert [(r["features"], r["peer"]) for r in rows] == [
+        (2, "emgmm-threads"),
+        (2, "spark"),
+        (3, "emgmm-threads"),
+        (3, "spark"),
+    ]
+    skipped = "skipped: pyspark not installed: pip install pyspark"
+    for row in rows[::2]:
+        d = row["features"]
+        assert row["init_rows"] == 4000 and "skipped" not in row
+        assert len(row["times"]) == len(row["per_iteration_s"]) == 2
+        assert all(0 < t_1 and 0 < t_m for t_1, t_m in row["times"])
+        assert np.all(np.isfinite(row["per_iteration_s"]))
+        assert np.shape(row["params"]["means"]) == (2, d)
+        assert np.shape(row["params"]["covariances"]) == (2, d, d)
+        assert np.isclose(sum(row["params"]["weights"]), 1.0)
+        assert np.isfinite(row["log_likelihood"])
+        assert list(row["peak_rss_mib"]) == ["fitting process"]
+    assert [r["skipped"] for r in rows[1::2]] == [skipped, skipped]
+    text = md.read_text()
+    table = [line for line in text.splitlines() if line.startswith("| 4e+03 |")]
+    assert len(table) == 4
+    assert table[0].startswith("| 4e+03 | 2 | emgmm, Dask threads (2) |")
+    assert table[1].startswith(f"| 4e+03 | 2 | Spark MLlib, local[2] | {skipped} |")
+    assert "pyspark: not run" in text and "goal" not in text

@@ -14,9 +14,9 @@ processes of one thread each.  Reported: the fit's wall time; seconds per
 EM iteration, from a second fit with ``max_iter=0`` (the shift pass and the
 start) subtracted, both after an untimed fit with ``max_iter=1``; the rows
 the start used (``init_rows_``); the final lower bound; and the peak
-resident memory (``ru_maxrss``) of the process that
-fitted and of every worker.  ``--compare`` also fits the rows in memory
-(NumPy) and reports the largest difference of a fitted parameter.
+resident memory (VmHWM) of the process that fitted and of every worker.
+``--compare`` also fits the rows in memory (NumPy) and reports the largest
+difference of a fitted parameter.
 """
 
 import argparse
@@ -28,7 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bench.engine.measure import cpu_model
+from bench.engine.measure import cpu_model, peak_rss_mib
 
 PROG = "python -m bench.dask"
 
@@ -56,12 +56,6 @@ def write_store(path, rows, features, components, chunk_rows, seed=0):
         store[start : start + n] = centres[label] + scales[label] * block.normal(
             size=(n, features)
         )
-
-
-def peak_rss_mib():
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def fit(store, components, iterations, threads, workers, compare):

@@ -77,6 +77,20 @@ ROOT = Path(__file__).resolve().parents[2]
 # ------------------------------------------------------------------- memory
 
 
+def peak_rss_mib(pid="self"):
+    """Peak resident memory (VmHWM, MiB) of this or a live process; 0 if gone.
+
+    VmHWM starts anew at exec; Linux keeps ``ru_maxrss`` across exec, so a
+    child's would be at least its parent's peak at fork.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
 def _read_status():
     text = Path("/proc/self/status").read_text()
     return {

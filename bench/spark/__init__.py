@@ -1,0 +1,1 @@
+"""``python -m bench.spark``: emgmm on Dask against Spark MLlib's mixture."""
