@@ -58,8 +58,11 @@ import numpy as np
 from bench.engine import cases, limits
 
 __all__ = [
+    "cpu_model",
     "default_fit_case",
     "float32_case",
+    "git_commit",
+    "load_average",
     "machine_info",
     "max_parameter_difference",
     "parameter_differences",
@@ -135,7 +138,8 @@ def peak_extra_memory(method):
 # ------------------------------------------------------------------ machine
 
 
-def _cpu_model():
+def cpu_model():
+    """The CPU model name (``/proc/cpuinfo``), else the platform's."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -214,7 +218,7 @@ def machine_info(threads):
     except OSError:
         pass
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "memory_bytes": mem_total,
         "python": platform.python_version(),

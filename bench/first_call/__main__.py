@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.engine.measure import cpu_model
+
 PROG = "python -m bench.first_call"
 
 # (label, estimator, N, d, K, cache): the first call of the size, a
@@ -142,16 +144,6 @@ def format_markdown(rows, info):
     return "\n".join(lines) + "\n"
 
 
-def _cpu():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="processes per case")
@@ -184,7 +176,7 @@ def main(argv=None):
 
 def _info(args):
     return {
-        "cpu": _cpu(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "threads": args.threads,
