@@ -309,7 +309,7 @@ class PyCave(_Torch):
 
         init = tud.Sampler.__init__
         tud.Sampler.__init__ = lambda self, data_source=None: init(self)
-        np.inf = np.inf
+        setattr(np, "Inf", np.inf)  # noqa: B010 (ruff would rename np.Inf)
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
         from pycave.bayes import GaussianMixture
         from pycave.bayes.gmm.lightning_module import GaussianMixtureLightningModule

@@ -8,14 +8,15 @@ parent wrote (``data``: the ``.npy`` of :func:`bench.engine.cases.make_data`,
 ``data_bin``: the same values raw for R, ``init``: the start's ``.npz``).
 The process prints one JSON line of measurements:
 
-* ``case``: one warm-up fit of 1 iteration from the shared start (compiles
-  what JAX, numba or torch compile), then pairs of fits of 1 and of
-  ``1 + n_iter`` iterations, until ``min_time`` seconds are spent (at least
-  one pair, at most :data:`MAX_PAIRS`); ``s_per_iter`` is the median over
-  pairs of ``(t_long - t_short) / n_iter`` (what a fit does besides its
-  iterations cancels).  Peak extra memory of the long fit, the
-  mean log-likelihood per sample of its result and of the peer's default
-  fit, and the default fit's wall time.
+* ``case``: one warm-up fit of 1 iteration from the shared start and one
+  default fit of :data:`WARM_UP_ROWS` rows (load what JAX, numba, torch or
+  the JVM compile; JAX warms up every timed fit at full size), then pairs
+  of fits of 1 and of ``1 + n_iter`` iterations, until ``min_time`` seconds
+  are spent (at least one pair, at most :data:`MAX_PAIRS`); ``s_per_iter``
+  is the median over pairs of ``(t_long - t_short) / n_iter`` (what a fit
+  does besides its iterations cancels).  Peak extra memory of the long fit,
+  the mean log-likelihood per sample of its result and of the peer's
+  default fit, and the default fit's wall time.
 * ``first``: importing the peer and its first default fit of a small table
   (``first_call_s``, from before the import; numpy is already imported).
 
@@ -37,6 +38,9 @@ import numpy as np
 __all__ = ["kmeans_start", "mean_log_likelihood", "peak_extra_memory"]
 
 HERE = Path(__file__).resolve().parent
+WARM_UP_ROWS = 2000
+"""Rows of the default fit that warms a peer up (JAX warms up at full size:
+it compiles for each shape)."""
 MAX_PAIRS = 30
 """At most this many (short, long) pairs of fits per process."""
 
@@ -148,6 +152,7 @@ def _per_iteration(shorts, longs, n_iter):
     per_pair = [(b - a) / n_iter for a, b in zip(shorts, longs, strict=True)]
     return {
         "s_per_iter": float(np.median(per_pair)),
+        "one_iter_fit_s": float(np.median(shorts)),
         "pairs": len(per_pair),
         "t_short": shorts,
         "t_long": longs,
@@ -175,6 +180,8 @@ def measure(peer, spec):
     if peer.compiles_per_call:
         peer.same_start(X, init, 1 + n_iter)
         peer.default_fit(X, spec["k"], spec["seed"])
+    else:  # loads what the default fit alone uses (k-means kernels, JIT)
+        peer.default_fit(X[: max(WARM_UP_ROWS, 10 * spec["k"])], spec["k"], 0)
     shorts, longs, peak, spent = [], [], 0.0, 0.0
     while not longs or (spent < spec["min_time"] and len(longs) < MAX_PAIRS):
         t_short, _ = _timed(peer.same_start, X, init, 1)
