@@ -167,7 +167,25 @@ def _progress(row):
     print(report.progress_line(row), file=sys.stderr, flush=True)
 
 
-def run(args, peers):
+def _write(path, text):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _save(args, head, rows):
+    """Write the report and the JSON (after every row: a long run keeps
+    what it measured if it is stopped)."""
+    text = report.format_report(head, rows)
+    if args.output is not None:
+        _write(args.output, text)
+    if args.json is not None:
+        doc = {"info": head, "rows": rows}
+        _write(args.json, json.dumps(report.plain(doc), indent=1) + "\n")
+    return text
+
+
+def run(args, peers, on_row=None):
     """Every row: first calls, then each size (runs inside a size)."""
     rows, over_budget = [], {}
     missing = {name: PEERS[name].missing() for name in peers}
@@ -200,6 +218,8 @@ def run(args, peers):
                         row["load"] = load_average()
                         rows.append(row)
                         _progress(row)
+                        if on_row is not None:
+                            on_row(rows)
     return rows
 
 
@@ -248,16 +268,14 @@ def main(argv=None):
     head = info(args, peers)
     head["load_start"] = load_average()
     start = time.perf_counter()
-    rows = run(args, peers)
-    head["minutes"] = (time.perf_counter() - start) / 60
-    head["load_end"] = load_average()
-    text = report.format_report(head, rows)
-    print(text, end="")
-    if args.output is not None:
-        args.output.write_text(text)
-    if args.json is not None:
-        doc = {"info": head, "rows": rows}
-        args.json.write_text(json.dumps(report.plain(doc), indent=1) + "\n")
+
+    def finish(rows):
+        head["minutes"] = (time.perf_counter() - start) / 60
+        head["load_end"] = load_average()
+        return _save(args, head, rows)
+
+    rows = run(args, peers, on_row=finish)
+    print(finish(rows), end="")
     return head, rows
 
 
