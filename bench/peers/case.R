@@ -70,7 +70,8 @@ min_time <- as.numeric(args[9]); max_pairs <- as.integer(args[10])
 shorts <- c(); longs <- c(); peak <- 0
 while (length(longs) == 0 ||
        (reps * sum(shorts, longs) < min_time && length(longs) < max_pairs)) {
-  shorts <- c(shorts, timed(1)$seconds)
+  short <- timed(1)
+  shorts <- c(shorts, short$seconds)
   invisible(gc())
   before <- status_bytes("VmRSS")
   cat("5", file = "/proc/self/clear_refs")
@@ -81,6 +82,7 @@ while (length(longs) == 0 ||
 emit("same_peak_bytes", peak)
 emit("same_short_s", shorts)
 emit("same_long_s", longs)
+emit("short_n_iter", attr(short$value, "info")[1])
 emit("same_n_iter", attr(long$value, "info")[1])
 emit_fit("same", long$value$parameters)
 invisible(gc())

@@ -147,11 +147,19 @@ class peak_extra_memory:
         self.peak = sum(_status(p, "VmHWM") for p in pids) - self.before
 
 
-def _per_iteration(shorts, longs, n_iter):
-    """Median over pairs of ``(t_long - t_short) / n_iter``, and the pairs."""
-    per_pair = [(b - a) / n_iter for a, b in zip(shorts, longs, strict=True)]
+def _per_iteration(shorts, longs, n_short, n_long):
+    """Median over pairs of ``(t_long - t_short) / (n_long - n_short)``.
+
+    ``n_short`` and ``n_long`` are the iterations the two fits did: oneDAL,
+    mclust and Spark take no negative tolerance, so with tolerance 0 they
+    stop where an iteration leaves the log-likelihood exactly unchanged
+    (well-separated data, a few iterations).  NaN if both fits did as many.
+    """
+    iterations = n_long - n_short
+    per_pair = [(b - a) / iterations for a, b in zip(shorts, longs, strict=True)]
     return {
-        "s_per_iter": float(np.median(per_pair)),
+        "s_per_iter": float(np.median(per_pair)) if iterations > 0 else np.nan,
+        "iterations_timed": iterations,
         "one_iter_fit_s": float(np.median(shorts)),
         "pairs": len(per_pair),
         "t_short": shorts,
@@ -184,17 +192,19 @@ def measure(peer, spec):
         peer.default_fit(X[: max(WARM_UP_ROWS, 10 * spec["k"])], spec["k"], 0)
     shorts, longs, peak, spent = [], [], 0.0, 0.0
     while not longs or (spent < spec["min_time"] and len(longs) < MAX_PAIRS):
-        t_short, _ = _timed(peer.same_start, X, init, 1)
+        t_short, short = _timed(peer.same_start, X, init, 1)
         with peak_extra_memory() as mem:
             t_long, result = _timed(peer.same_start, X, init, 1 + n_iter)
         shorts.append(t_short)
         longs.append(t_long)
         peak, spent = max(peak, mem.peak), spent + t_short + t_long
     loglik, done = _scores(X, result)
+    n_short = 1 if short[3] is None else short[3]
+    n_long = 1 + n_iter if done is None else done
     t_default, default = _timed(peer.default_fit, X, spec["k"], spec["seed"])
     default_loglik, default_iter = _scores(X, default)
     return {
-        **_per_iteration(shorts, longs, n_iter),
+        **_per_iteration(shorts, longs, n_short, n_long),
         "same_n_iter": done,
         "same_loglik": loglik,
         "peak_mib": peak / 2**20,
@@ -256,12 +266,13 @@ def measure_mclust(spec):
     X = np.load(spec["data"])
     loglik, _ = _scores(X, _r_fit(v, "same", k, d))
     default_loglik, _ = _scores(X, _r_fit(v, "default", k, d))
+    # mclust reports -iterations when it stopped at its limit
+    n_short, n_long = (abs(int(v[k][0])) for k in ("short_n_iter", "same_n_iter"))
     return {
         **_per_iteration(
-            list(v["same_short_s"]), list(v["same_long_s"]), spec["n_iter"]
+            list(v["same_short_s"]), list(v["same_long_s"]), n_short, n_long
         ),
-        # mclust reports -iterations when it stopped at its limit
-        "same_n_iter": abs(int(v["same_n_iter"][0])),
+        "same_n_iter": n_long,
         "same_loglik": loglik,
         "peak_mib": float(v["same_peak_bytes"][0]) / 2**20,
         "default_fit_s": float(v["default_s"][0]),

@@ -22,6 +22,7 @@ CASE_COLUMNS = [
     ("em_s_per_iter", "s/iter"),
     ("times_emgmm", "× emgmm"),
     ("one_iter_fit_s", "1-iteration fit s"),
+    ("same_n_iter", "iters"),
     ("peak_mib", "peak MiB"),
     ("same_loglik", "log-lik/sample"),
     ("default_fit_s", "default fit s"),
@@ -139,7 +140,10 @@ def format_header(info):
         f"s/iter: from scikit-learn's k-means start (weights, means, "
         f"covariances; no early stop), a warm-up fit, then pairs of fits of 1 "
         f"and 1 + {info['n_iter']} iterations until {info['min_time']:g} s; "
-        "(long − short) / n_iter, median over pairs; cells are median "
+        "(long − short) / (iterations long − short), median over pairs "
+        "(iters: those the long fit did; oneDAL, mclust and Spark take no "
+        "negative tolerance and stop early where an iteration leaves the "
+        "log-likelihood exactly unchanged); cells are median "
         f"(min–max) over {info['runs']} run(s), one process each; "
         "1-iteration fit s: the short fit, median over pairs (what a fit "
         "costs besides its iterations, plus one iteration)",
