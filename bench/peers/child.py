@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.engine.measure import malloc_trim
+
 __all__ = ["kmeans_start", "mean_log_likelihood", "peak_extra_memory"]
 
 HERE = Path(__file__).resolve().parent
@@ -133,6 +135,7 @@ class peak_extra_memory:
         import gc
 
         gc.collect()
+        malloc_trim()  # what earlier fits freed is returned, not reused
         self.pids = _tree(os.getpid())
         self.before = sum(_status(p, "VmRSS") for p in self.pids)
         for p in self.pids:

@@ -138,7 +138,7 @@ def format_header(info):
         f"OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, NUMBA_NUM_THREADS and "
         f"threadpoolctl set to the count; besides: {threads}",
         f"s/iter: from scikit-learn's k-means start (weights, means, "
-        f"covariances; no early stop), a warm-up fit, then pairs of fits of 1 "
+        f"covariances; tolerance 0), a warm-up fit, then pairs of fits of 1 "
         f"and 1 + {info['n_iter']} iterations until {info['min_time']:g} s; "
         "(long − short) / (iterations long − short), median over pairs "
         "(iters: those the long fit did; oneDAL, mclust and Spark take no "
