@@ -398,3 +398,58 @@ def test_spark_bench_without_pyspark_measures_emgmm_and_skips_spark(
     assert table[0].startswith("| 4e+03 | 2 | emgmm, Dask threads (2) |")
     assert table[1].startswith(f"| 4e+03 | 2 | Spark MLlib, local[2] | {skipped} |")
     assert "pyspark: not run" in text and "goal" not in text
+
+
+def test_peers_bench_runs_installed_peers_and_skips_missing_ones(tmp_path, monkeypatch):
+    """``python -m bench.peers``: emgmm and scikit-learn measured, the rest skipped.
+
+    The optional peers are hidden (as if not installed), so the test needs
+    none of them and runs in seconds.
+    """
+    from bench.peers import adapters
+    from bench.peers.__main__ import main as peers
+
+    always = {"emgmm", "sklearn", "numba", "threadpoolctl"}
+    find_module = adapters._find_module
+    monkeypatch.setattr(
+        adapters,
+        "_find_module",
+        lambda name: find_module(name) if name in always else None,
+    )
+    monkeypatch.setattr(adapters, "_find_program", lambda name: None)
+    md, js = tmp_path / "peers.md", tmp_path / "peers.json"
+    info, rows = peers(
+        ["--sizes", "1e3x2x4", "--threads", "1", "--runs", "1", "--n-iter", "2"]
+        + ["--min-time", "0", "--output", str(md), "--json", str(js)]
+    )
+    names = list(adapters.PEERS)
+    assert [(r["mode"], r["peer"]) for r in rows] == [
+        (mode, name) for mode in ("first", "case") for name in names
+    ]
+    ran = {"emgmm", "scikit-learn"}
+    for row in rows:
+        if row["peer"] in ran:
+            assert row["status"] == "ok"
+        else:
+            assert re.match(r"skipped: \S+ not (installed|found): ", row["status"])
+    case = {r["peer"]: r for r in rows if r["mode"] == "case"}
+    assert "pip install pycave" in case["PyCave"]["status"]
+    assert "r-cran-mclust" in case["R mclust"]["status"]
+    for name in ran:
+        row = case[name]
+        # no assertion on speed: one pair of fits on a shared machine can
+        # even time the long fit below the short one
+        assert row["same_n_iter"] == 3 and np.isfinite(row["s_per_iter"])
+        assert np.isfinite(row["same_loglik"]) and row["peak_mib"] >= 0
+    # the same start and iterations: the same fit, to rounding
+    assert case["emgmm"]["same_loglik"] == pytest.approx(
+        case["scikit-learn"]["same_loglik"], rel=1e-10
+    )
+    text = md.read_text()
+    assert "### First call" in text and "### (N, d, K) = (1e3, 2, 4)" in text
+    table = text.split("### (N, d, K) = (1e3, 2, 4)")[1]
+    lines = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    assert [line.split(" | ")[0].strip("| ") for line in lines] == names
+    assert "| emgmm | 1 |" in table and "| scikit-learn | 1 |" in table
+    assert "| pomegranate | 1 | skipped: pomegranate not installed: pip" in table
+    assert json.loads(js.read_text())["info"]["versions"].keys() == set(names)

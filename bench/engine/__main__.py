@@ -8,62 +8,21 @@ Examples::
     python -m bench.engine --quick       # tiny sizes, seconds
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
+from bench.cli import OneLineErrorParser, positive, size, sizes_help
 from bench.engine import cases, measure, report
 
 PROG = "python -m bench.engine"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        """A usage error is one line on stderr and exit status 2."""
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
-
-
-def _size(text):
-    try:
-        n, d, k = (int(float(part)) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"a size must be NxDxK, e.g. 1e6x64x16, got {text!r}"
-        ) from None
-    if min(n, d, k) < 1 or n < k:
-        raise argparse.ArgumentTypeError(
-            f"a size needs N >= K >= 1 and d >= 1, got {text!r}"
-        )
-    return n, d, k
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a number, got {text!r}"
-            ) from None
-        if value <= 0 if kind is int else value < 0:
-            raise argparse.ArgumentTypeError(
-                f"must be {'>= 1' if kind is int else '>= 0'}, got {text!r}"
-            )
-        return value
-
-    return parse
-
-
-def _sizes_help(sizes):
-    return " ".join(f"{n:.0e}x{d}x{k}".replace("+0", "") for n, d, k in sizes)
-
-
 def parser():
     """The argument parser (its ``--help`` documents every option)."""
-    p = _Parser(
+    p = OneLineErrorParser(
         prog=PROG,
         description="Fit emgmm.GaussianMixture and sklearn.mixture.GaussianMixture "
         "side by side (same data, inits, iterations and threads): seconds per "
@@ -84,45 +43,45 @@ def parser():
         p.add_argument(
             f"--{name}",
             nargs="*",
-            type=_size,
+            type=size,
             metavar="NxDxK",
-            help=f"sizes for {what} (default: {_sizes_help(default)})",
+            help=f"sizes for {what} (default: {sizes_help(default)})",
         )
     p.add_argument(
         "--threads",
-        type=_positive(int),
+        type=positive(int),
         default=None,
         help=f"BLAS and numba threads for every fit (default: {os.cpu_count()})",
     )
     p.add_argument(
         "--n-iter",
-        type=_positive(int),
+        type=positive(int),
         default=None,
         help="EM iterations timed per fit (default: 5, --quick: 3)",
     )
     p.add_argument(
         "--repeats",
-        type=_positive(int),
+        type=positive(int),
         default=3,
         help="timed repeats per case, at least (default: 3)",
     )
     p.add_argument(
         "--min-time",
-        type=_positive(float),
+        type=positive(float),
         default=None,
         help="more repeats, at most 100, until a case has spent this many "
         "seconds (default: 2, --quick: 0)",
     )
     p.add_argument(
         "--max-time",
-        type=_positive(float),
+        type=positive(float),
         default=20.0,
         help="fewer repeats (at least 1) once a case has spent this many "
         "seconds (default: 20)",
     )
     p.add_argument(
         "--repeat-runs",
-        type=_positive(int),
+        type=positive(int),
         default=1,
         help="run the whole comparison this many times and report each "
         "figure's median and min-max over the runs (default: 1)",

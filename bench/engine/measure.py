@@ -58,12 +58,17 @@ import numpy as np
 from bench.engine import cases, limits
 
 __all__ = [
+    "cpu_model",
     "default_fit_case",
     "float32_case",
+    "git_commit",
+    "load_average",
     "machine_info",
+    "malloc_trim",
     "max_parameter_difference",
     "parameter_differences",
     "peak_extra_memory",
+    "peak_rss_mib",
     "run",
     "same_start_case",
 ]
@@ -110,7 +115,8 @@ def memory_method():
     return "rss"
 
 
-def _malloc_trim():
+def malloc_trim():
+    """Return the memory glibc keeps for reuse to the system (no-op elsewhere)."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
@@ -128,7 +134,7 @@ def peak_extra_memory(method):
     """
     result = {"peak": np.nan}
     gc.collect()
-    _malloc_trim()
+    malloc_trim()
     if method == "rss":
         before = _read_status()["VmRSS"]
         with open("/proc/self/clear_refs", "w") as f:

@@ -23,6 +23,7 @@ __all__ = [
     "format_report",
     "format_table",
     "run_values",
+    "spread",
     "to_json",
 ]
 
@@ -125,7 +126,7 @@ def run_values(row, key):
     return _median(value) if isinstance(value, list) else value
 
 
-def _spread(key, values):
+def spread(key, values):
     """``median (min-max)`` of ``values``, or the value when all are equal."""
     if all(isinstance(v, str) for v in values):
         return "/".join(dict.fromkeys(values))
@@ -157,9 +158,9 @@ def cell(key, rows):
     if len(rows) == 1:
         value = rows[0][key]
         if isinstance(value, list):
-            return _spread(key, value)
+            return spread(key, value)
         return _number(key, value)
-    return _spread(key, [run_values(row, key) for row in rows])
+    return spread(key, [run_values(row, key) for row in rows])
 
 
 def format_table(columns, rows_by_run, fmt="text"):
@@ -331,7 +332,7 @@ def format_goals(rows_by_run, fmt="text"):
         holds = "yes, every run" if all(ok) else ("median only" if med_ok else "no")
         name = "speed-up" if key == "speedup" else "mem ratio"
         goal = f"{name} {op.replace('>=', '≥').replace('<=', '≤')} {target:.3g}"
-        lines.append((f"{goal} at {label}", _spread(key, per_run), holds))
+        lines.append((f"{goal} at {label}", spread(key, per_run), holds))
     if not lines:
         return ""
     if fmt == "markdown":

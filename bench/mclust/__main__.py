@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.engine.measure import cpu_model, git_commit
+
 PROG = "python -m bench.mclust"
 TABLES = ("penguins", "blobs", "faithful")
 PENGUIN_COLUMNS = [
@@ -54,6 +56,7 @@ PY_CHILD = """
 import json, sys, time
 import numpy as np, pandas as pd
 from emgmm import mclust
+
 X = pd.read_csv(sys.argv[1]).to_numpy(float)
 t0 = time.perf_counter()
 mclust.bic(X)
@@ -227,26 +230,6 @@ def format_markdown(rows, info):
     return "\n".join(lines) + "\n"
 
 
-def _cpu():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
-def _commit():
-    proc = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-    )
-    return proc.stdout.strip() or "unknown"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="processes per side")
@@ -271,14 +254,14 @@ def main(argv=None):
     import numpy
 
     info = {
-        "cpu": _cpu(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "r": r_info,
         "runs": args.runs,
         "date": time.strftime("%Y-%m-%d"),
-        "commit": _commit(),
+        "commit": git_commit() or "unknown",
     }
     rows = []
     with tempfile.TemporaryDirectory(prefix="emgmm-bench-mclust-") as tmp:

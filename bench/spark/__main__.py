@@ -62,6 +62,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.engine.measure import cpu_model
+
 PROG = "python -m bench.spark"
 ROOT = Path(__file__).resolve().parents[2]
 PEERS = {
@@ -347,16 +349,6 @@ def header(args, results):
         f"chunks of {args.chunk_rows:,} rows, median (min–max) over runs, "
         f"s / iteration = (t_M - t_1) / (M - 1)",
     ]
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv=None):
