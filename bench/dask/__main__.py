@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.engine.measure import cpu_model, peak_rss_mib
@@ -58,9 +59,41 @@ def write_store(path, rows, features, components, chunk_rows, seed=0):
         )
 
 
+@contextmanager
+def scheduler(workers, threads):
+    """Dask's threaded scheduler on ``threads`` threads, or (``workers``) a
+    LocalCluster of that many one-thread processes; yields a function that
+    gives the peak memory (MiB) of this process and of every worker."""
+    import dask
+
+    if not workers:
+        with dask.config.set(scheduler="threads", num_workers=threads):
+            yield lambda: {"fitting process": peak_rss_mib()}
+        return
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+
+        def peaks():
+            out = {"fitting process": peak_rss_mib()}
+            worker_rss = client.run(peak_rss_mib)
+            for i, key in enumerate(sorted(worker_rss)):
+                out[f"worker {i}"] = worker_rss[key]
+            return out
+
+        yield peaks
+
+
 def fit(store, components, iterations, threads, workers, compare):
     """The fits, in this process; returns the measurements."""
-    import dask
     import dask.array as da
     import numpy as np
 
@@ -68,20 +101,7 @@ def fit(store, components, iterations, threads, workers, compare):
 
     X = da.from_zarr(str(store))
     out = {"rows": X.shape[0], "features": X.shape[1], "chunks": len(X.chunks[0])}
-    client = cluster = None
-    if workers:
-        from distributed import Client, LocalCluster
-
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
-    else:
-        dask.config.set(scheduler="threads", num_workers=threads)
-    try:
+    with scheduler(workers, threads) as peaks:
         kwargs = dict(tol=0.0, random_state=0)
         # not timed: the kernels loaded, the scheduler's first tasks
         GaussianMixture(components, max_iter=1, **kwargs).fit(X)
@@ -98,15 +118,7 @@ def fit(store, components, iterations, threads, workers, compare):
         out["n_iter"] = int(gm.n_iter_)
         out["init_rows"] = int(gm.init_rows_)
         out["lower_bound"] = float(gm.lower_bound_)
-        out["peak_rss_mib"] = {"fitting process": peak_rss_mib()}
-        if client is not None:
-            worker_rss = client.run(peak_rss_mib)
-            for i, key in enumerate(sorted(worker_rss)):
-                out["peak_rss_mib"][f"worker {i}"] = worker_rss[key]
-    finally:
-        if client is not None:
-            client.close()
-            cluster.close()
+        out["peak_rss_mib"] = peaks()
     if compare:
         reference = GaussianMixture(components, max_iter=iterations, **kwargs)
         with warnings.catch_warnings():

@@ -71,26 +71,12 @@ def emgmm_dask(store, start, iterations, n_runs, budget, workers=0, threads=2):
     Dask's threaded scheduler on ``threads`` threads, or (``workers`` > 0) a
     ``distributed.LocalCluster`` of ``workers`` processes of one thread.
     """
-    import dask
     import dask.array as da
 
     from emgmm import GaussianMixture
 
     X = da.from_zarr(str(store))
     precisions = np.linalg.inv(start["covariances"])
-    client = cluster = None
-    if workers:
-        from distributed import Client, LocalCluster
-
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
-    else:
-        dask.config.set(scheduler="threads", num_workers=threads)
 
     def fit(m):
         gm = GaussianMixture(
@@ -107,17 +93,11 @@ def emgmm_dask(store, start, iterations, n_runs, budget, workers=0, threads=2):
         assert gm.n_iter_ == m
         return _as_lists(gm.weights_, gm.means_, gm.covariances_)
 
-    try:
+    from bench.dask.__main__ import scheduler
+
+    with scheduler(workers, threads) as peaks:
         times, params = _runs(fit, iterations, n_runs, budget)
-        rss = {"fitting process": peak_rss_mib()}
-        if client is not None:
-            worker_rss = client.run(peak_rss_mib)
-            for i, key in enumerate(sorted(worker_rss)):
-                rss[f"worker {i}"] = worker_rss[key]
-    finally:
-        if client is not None:
-            client.close()
-            cluster.close()
+        rss = peaks()
     return {"times": times, "params": params, "peak_rss_mib": rss}
 
 
