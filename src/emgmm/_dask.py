@@ -191,6 +191,11 @@ class DaskEngine(Engine):
             w = w.rechunk((sizes,))
             self.sample_weight = w
             self.weight_blocks = list(w.to_delayed())
+        # blocks of no rows (a filtered array) add nothing: leave them out
+        kept = [i for i, n in enumerate(sizes) if n > 0]
+        self.blocks = [self.blocks[i] for i in kept]
+        self.weight_blocks = [self.weight_blocks[i] for i in kept]
+        self.first_rows = self.first_rows[kept]
         sums = [
             dask.delayed(_block_sums, pure=False)(xb, wb, first)
             for xb, wb, first in zip(

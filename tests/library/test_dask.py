@@ -235,3 +235,20 @@ def test_integer_rows_and_column_chunks():
     # integers, and blocks split across columns too
     ours = GaussianMixture(2, random_state=0).fit(da.from_array(X, chunks=(150, 2)))
     assert_same_fit(ours, reference)
+
+
+def test_empty_blocks_add_nothing(blobs):
+    """Blocks of no rows (a filtered array) are left out of every pass."""
+    X, weights = blobs
+    Xd = da.from_array(X, chunks=((1000, 2000, 0, 3000), (3,)))
+    reference = GaussianMixture(4, random_state=0).fit(X, sample_weight=weights)
+    ours = GaussianMixture(4, random_state=0).fit(Xd, sample_weight=weights)
+    assert_same_fit(ours, reference)
+    # unknown block sizes (a boolean filter) are computed first
+    kept = X[:, 0] > np.median(X[:, 0])
+    Xf = da.from_array(X, chunks=1000)
+    Xf = Xf[Xf[:, 0] > np.median(X[:, 0])]
+    assert_same_fit(
+        GaussianMixture(3, random_state=0).fit(Xf),
+        GaussianMixture(3, random_state=0).fit(X[kept]),
+    )
