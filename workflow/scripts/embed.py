@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def main(smk):
     configure_threads(smk.threads)
-    if "chunks" in smk.input.keys():
+    if hasattr(smk.input, "chunks"):  # the gathering step of transform_chunks
         parts = io.load_npz(smk.input.parts)
         chunks = [io.load_npz(path)["embedding"] for path in smk.input.chunks]
         n_samples = len(parts["fit_idx"]) + len(parts["rest_idx"])
