@@ -111,10 +111,10 @@ def test_transform_chunks_in_separate_processes_give_the_same_bytes(
     )
     Y3, _ = umap_embed(X, subsample=250, transform_chunks=3, **FAST)
     assert Y.tobytes() == Y3.tobytes()
-    # the fitted rows do not depend on the chunks; the placed ones do
+    # the fitted rows do not depend on the chunks (the placed ones may: they
+    # did with umap-learn 0.5.12 and pynndescent 0.7.0, not with 0.5.11 and 0.6.0)
     fit_idx = parts["fit_idx"]
     assert Y3[fit_idx].tobytes() == subsampled[0][fit_idx].tobytes()
-    assert not np.array_equal(Y3[rest], subsampled[0][rest])
     one, _ = transform_chunk(io.load_pickle(tmp_path / "model.pkl"), X, rest, 1, 0)
     assert one.tobytes() == np.ascontiguousarray(subsampled[0][rest]).tobytes()
 

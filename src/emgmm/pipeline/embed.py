@@ -587,8 +587,8 @@ def umap_embed(
     transform_chunks : int, default=1
         The other rows are placed in this many consecutive chunks, one
         ``UMAP.transform`` each (the workflow runs each as a job).  The
-        embedding depends on it (UMAP places a batch of rows together), not
-        on where or how many at once the chunks run.
+        embedding may depend on it (umap-learn 0.5.12 places a batch of rows
+        together), never on where or how many at once the chunks run.
 
     Returns
     -------
