@@ -94,13 +94,35 @@ def _check_finite(X, first_row):
         )
 
 
+def _weights(sample_weight, n_samples, chunks):
+    """``sample_weight`` as a Dask array in blocks of ``chunks`` rows, or None.
+
+    A number is one weight for every row, as in memory; an array of the wrong
+    shape raises the in-memory check's message.  The values are checked block
+    by block in the passes (``check_sample_weight(..., whole=False)``).
+    """
+    import numbers
+
+    import dask.array as da
+
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        value = check_sample_weight(sample_weight, 1)[0]
+        return da.full(n_samples, value, chunks=(chunks,))
+    w = da.asarray(sample_weight)
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        check_sample_weight(np.broadcast_to(0.0, w.shape), n_samples)
+    return w.rechunk((chunks,))
+
+
 def _block_sums(X, weights, first_row):
-    """Checks of a block, and its ``(sum w, sum w x)`` in float64."""
+    """Checks of a block, and its ``(sum w, [sum w x])`` in float64."""
     _check_finite(X, first_row)
     if weights is None:
-        return float(X.shape[0]), X.sum(axis=0, dtype=np.float64)
+        return float(X.shape[0]), [X.sum(axis=0, dtype=np.float64)]
     weights = check_sample_weight(weights, X.shape[0], first_row=first_row, whole=False)
-    return float(weights.sum(dtype=np.float64)), weights @ X.astype(np.float64)
+    return float(weights.sum(dtype=np.float64)), [weights @ X.astype(np.float64)]
 
 
 def _block_engine(X, weights, spec):
@@ -141,20 +163,12 @@ def _tree_sum(parts, add):
     return parts[0]
 
 
-def _add_sums(*parts):
-    weight = sum(p[0] for p in parts)
-    total = np.array(parts[0][1], dtype=np.float64)
-    for p in parts[1:]:
-        total += p[1]
-    return weight, total
-
-
 class DaskEngine(Engine):
     """The engine over a Dask array: passes are tasks, one per block.
 
     Parameters as :class:`~emgmm._engine.Engine`; ``X`` a 2-D Dask array
-    (:func:`check_rows`) and ``sample_weight`` None or a 1-D array (Dask or
-    NumPy) of one weight per row.  Construction runs one pass: the checks of
+    (:func:`check_rows`) and ``sample_weight`` None, a number, or a 1-D array
+    (Dask or NumPy) of one weight per row.  Construction runs one pass: the checks of
     every block (NaN, infinity, bad weights) and the shift.
     """
 
@@ -162,35 +176,28 @@ class DaskEngine(Engine):
         self, X, model, reg_covar, chunk_size, dtype, n_threads, sample_weight=None
     ):
         import dask
-        import dask.array as da
 
-        # the settings of an in-memory engine; rows, weights and shift below
+        # the in-memory engine's settings; the weights, their total and the
+        # shift come from the first pass, below
         Engine.__init__(
             self,
-            np.empty((0, X.shape[1])),
+            X,
             model,
             reg_covar,
             chunk_size,
             dtype,
             n_threads,
-            shift=np.zeros(X.shape[1]),
+            np.zeros(X.shape[1]),
         )
-        self.X = X
-        self.n_samples = X.shape[0]
         self._gathered = None  # the in-memory start's engine (start_data)
         sizes = X.chunks[0]
         self.first_rows = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
         self.blocks = list(X.to_delayed()[:, 0])
-        if sample_weight is None:
+        self.sample_weight = _weights(sample_weight, self.n_samples, sizes)
+        if self.sample_weight is None:
             self.weight_blocks = [None] * len(self.blocks)
         else:
-            w = da.asarray(sample_weight)
-            if w.ndim != 1 or w.shape[0] != self.n_samples:
-                # raises the in-memory check's message
-                check_sample_weight(np.broadcast_to(0.0, w.shape), self.n_samples)
-            w = w.rechunk((sizes,))
-            self.sample_weight = w
-            self.weight_blocks = list(w.to_delayed())
+            self.weight_blocks = list(self.sample_weight.to_delayed())
         # blocks of no rows (a filtered array) add nothing: leave them out
         kept = [i for i, n in enumerate(sizes) if n > 0]
         self.blocks = [self.blocks[i] for i in kept]
@@ -202,7 +209,7 @@ class DaskEngine(Engine):
                 self.blocks, self.weight_blocks, self.first_rows, strict=True
             )
         ]
-        self.total_weight, column_sums = dask.compute(_tree_sum(sums, _add_sums))[0]
+        self.total_weight, (column_sums,) = dask.compute(_tree_sum(sums, _add_parts))[0]
         if not self.total_weight > 0:
             raise no_positive_weight()
         self.shift = column_sums / self.total_weight
@@ -302,24 +309,22 @@ def map_rows(func, X, n_columns=None, dtype=np.float64):
 def weighted_mean(values, sample_weight=None):
     """The (weighted) mean of a 1-D Dask array, as a float.
 
-    Weights as :func:`emgmm._validation.check_sample_weight` takes them, one
-    per value (Dask or NumPy); rows of weight 0 are left out even where the
-    value is infinite.
+    Weights as :func:`emgmm._validation.check_sample_weight` takes them: a
+    number, or one per value (Dask or NumPy); rows of weight 0 are left out
+    even where the value is infinite.
     """
     import dask
     import dask.array as da
 
-    if sample_weight is None:
+    weights = _weights(sample_weight, values.shape[0], values.chunks[0])
+    if weights is None:
         return float(values.mean().compute())
-    weights = da.asarray(sample_weight)
-    if weights.shape != values.shape:
-        check_sample_weight(np.broadcast_to(0.0, weights.shape), values.shape[0])
 
     def checked(block, block_info=None):
         first = block_info[0]["array-location"][0][0]
         return check_sample_weight(block, block.shape[0], first_row=first, whole=False)
 
-    weights = weights.rechunk(values.chunks).map_blocks(checked, dtype=np.float64)
+    weights = weights.map_blocks(checked, dtype=np.float64)
     total, weight = dask.compute(
         (weights * da.where(weights > 0, values, 0.0)).sum(), weights.sum()
     )

@@ -76,6 +76,20 @@ def test_sample_weight_equals_numpy(blobs):
     assert_identical(numpy_weights, ours)
 
 
+def test_a_number_as_sample_weight_as_in_memory(blobs):
+    # one weight for every row, as the in-memory fit takes it
+    X = blobs[0]
+    Xd = da.from_array(X, chunks=1000)
+    reference = GaussianMixture(4, random_state=0, tol=1e-6).fit(X, sample_weight=2.5)
+    ours = GaussianMixture(4, random_state=0, tol=1e-6).fit(Xd, sample_weight=2.5)
+    assert_same_fit(ours, reference)
+    assert ours.score(Xd, sample_weight=2.5) == pytest.approx(
+        reference.score(X, sample_weight=2.5), rel=1e-14
+    )
+    with pytest.raises(ValueError, match="sample_weight must be a finite number > 0"):
+        GaussianMixture(2).fit(Xd, sample_weight=-1)
+
+
 def test_tiny_fit_on_the_numpy_path():
     # 60 rows: the NumPy path (no kernels) in memory and in every block
     X, _ = make_blobs(60, n_features=2, centers=2, random_state=3)
