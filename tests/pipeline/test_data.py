@@ -178,6 +178,19 @@ def test_find_duplicates():
     assert find_duplicates(np.zeros((0, 2))).tolist() == []
 
 
+def test_find_duplicates_equals_sorting_every_row():
+    # many repeats, signed zeros and a column order that matters: the rows
+    # compared after hashing give what np.unique over all rows gives
+    rng = np.random.default_rng(0)
+    X = rng.integers(-2, 3, size=(5000, 3)).astype(float)
+    X[rng.random(X.shape) < 0.2] *= -1.0  # -0.0 where 0.0 was
+    X = np.vstack([X, X[:, ::-1]])
+    _, index, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    assert find_duplicates(X).tolist() == index[inverse.reshape(-1)].tolist()
+    # distinct rows: no row is compared to another
+    assert find_duplicates(rng.normal(size=(1000, 4))).tolist() == list(range(1000))
+
+
 def test_builtin_sources_load_and_describe_themselves():
     X, y, info = load_dataset(
         "b", {"source": "blobs", "n_samples": 50, "n_features": 3, "centers": 2}

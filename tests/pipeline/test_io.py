@@ -23,6 +23,24 @@ def test_npz_is_byte_identical_and_round_trips(tmp_path):
         np.testing.assert_array_equal(back[key], value)
 
 
+def test_npz_members_above_2_gib_get_zip64_headers(tmp_path, monkeypatch):
+    # the arrays are streamed into the file; an array of more than 2 GiB
+    # needs zip64 headers, here asked for from 0 bytes on
+    monkeypatch.setattr(io, "_ZIP64_FROM", 0)
+    arrays = {"X": np.arange(12.0).reshape(4, 3), "y": np.arange(4)}
+    io.save_npz(tmp_path / "big.npz", **arrays)
+    monkeypatch.undo()
+    io.save_npz(tmp_path / "small.npz", **arrays)
+    big, small = (
+        (tmp_path / "big.npz").read_bytes(),
+        (tmp_path / "small.npz").read_bytes(),
+    )
+    assert len(big) > len(small)  # the zip64 extra fields
+    back = io.load_npz(tmp_path / "big.npz")
+    for key, value in arrays.items():
+        np.testing.assert_array_equal(back[key], value)
+
+
 def test_json_and_tables_are_deterministic(tmp_path):
     obj = {"z": np.float64(0.1), "a": [np.int64(1), True], "m": np.arange(2)}
     io.save_json(tmp_path / "x.json", obj)

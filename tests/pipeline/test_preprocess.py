@@ -35,6 +35,16 @@ def test_none_keeps_the_data(mixed_units):
     np.testing.assert_array_equal(Z, mixed_units)
 
 
+@pytest.mark.parametrize("scale", ["standard", "robust", "none"])
+def test_in_place_gives_the_same_bytes(mixed_units, scale):
+    # copy=False (the workflow's step) scales the caller's array itself
+    expected, _ = preprocess(mixed_units, scale=scale)
+    X = mixed_units.copy()
+    Z, _ = preprocess(X, scale=scale, copy=False)
+    assert Z.tobytes() == expected.tobytes()
+    assert np.shares_memory(Z, X)
+
+
 def test_a_column_without_spread_is_only_centred():
     X = np.array([[1.0, 7.0], [2.0, 7.0], [4.0, 7.0]])
     for scale in ("standard", "robust"):

@@ -13,7 +13,7 @@ def main(smk):
     names = io.load_json(smk.input.info)["features"]
     settings = smk.params.preprocess
     features, info = preprocess(
-        X, scale=settings["scale"], pca=settings["pca"], names=names
+        X, scale=settings["scale"], pca=settings["pca"], names=names, copy=False
     )
     info["scale_chosen_by"] = settings["scale_chosen_by"]
     logger.info(

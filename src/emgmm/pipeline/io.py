@@ -15,7 +15,6 @@ Every file the workflow writes goes through this module so that
 import contextlib
 import glob
 import hashlib
-import io
 import json
 import logging
 import os
@@ -93,18 +92,23 @@ def remove_stale_temporaries(paths):
     return removed
 
 
+# arrays above this many bytes get zip64 headers (zipfile cannot tell a
+# streamed member's size in advance; below 2 GiB the plain ones hold)
+_ZIP64_FROM = 2**31 - 2**20
+
+
 def save_npz(path, **arrays):
     """Write arrays to an uncompressed ``.npz``, byte-identical for equal inputs."""
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
             for name in sorted(arrays):
-                buf = io.BytesIO()
-                np.lib.format.write_array(
-                    buf, np.asanyarray(arrays[name]), allow_pickle=False
-                )
+                array = np.asanyarray(arrays[name])
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
                 info.external_attr = 0o644 << 16
-                zf.writestr(info, buf.getvalue())
+                # streamed into the file: no copy of the array in memory
+                big = array.nbytes > _ZIP64_FROM
+                with zf.open(info, "w", force_zip64=big) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def load_npz(path):

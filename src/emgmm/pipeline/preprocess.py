@@ -77,14 +77,15 @@ def resolve(settings, source):
     return {"scale": scale, "pca": settings.get("pca"), "scale_chosen_by": chosen_by}
 
 
-def _scaler(scale):
+def _scaler(scale, copy):
     """scikit-learn's scaler for ``scale`` (None for ``none``)."""
     from sklearn.preprocessing import RobustScaler, StandardScaler
 
-    return {"none": None, "standard": StandardScaler(), "robust": RobustScaler()}[scale]
+    scalers = {"standard": StandardScaler, "robust": RobustScaler}
+    return scalers[scale](copy=copy) if scale in scalers else None
 
 
-def preprocess(X, *, scale="standard", pca=None, names=None):
+def preprocess(X, *, scale="standard", pca=None, names=None, copy=True):
     """Scale the columns of ``X`` and optionally keep its first principal components.
 
     Parameters
@@ -100,6 +101,9 @@ def preprocess(X, *, scale="standard", pca=None, names=None):
         ``min(n_samples, n_features)``); None keeps the scaled columns.
     names : list of str or None
         Column names, recorded in ``info``.
+    copy : bool, default=True
+        False: scale a float64 ``X`` in place (the workflow's step, which
+        needs no second copy of a large table in memory).
 
     Returns
     -------
@@ -143,8 +147,11 @@ def preprocess(X, *, scale="standard", pca=None, names=None):
         )
     names = list(names) if names is not None else [f"x{i}" for i in range(n_features)]
     with threadpool_limits(limits=1):  # the same bytes whatever the job's threads
-        scaler = _scaler(scale)
-        Z = X.copy() if scaler is None else scaler.fit_transform(X)
+        scaler = _scaler(scale, copy)
+        if scaler is not None:
+            Z = scaler.fit_transform(X)
+        else:
+            Z = X.copy() if copy else X
         info = {
             "scale": scale,
             "pca": pca,
