@@ -4,12 +4,14 @@ as the light rules run inside Snakemake's (without Snakemake here)."""
 import gc
 import logging
 import os
+import re
 import threading
 from types import SimpleNamespace
 
 import pytest
 
 from emgmm import EmgmmError
+from emgmm.pipeline import jobs
 from emgmm.pipeline.io import _temporary_name
 from emgmm.pipeline.jobs import finish_run, run_job
 
@@ -47,17 +49,18 @@ def job(tmp_path):
     script = tmp_path / "step.py"
     script.write_text(SCRIPT)
 
-    def run(name="a", fail=False, crash=False, threads=1):
+    def run(name="a", fail=False, crash=False, threads=1, input=(), own_process=None):
         log = tmp_path / f"{name}.log"
         run_job(
             script,
             "step",
-            input=Named(),
+            input=Named(**{f"in{i}": str(f) for i, f in enumerate(input)}),
             output=Named(out=str(tmp_path / f"{name}.txt")),
             params=SimpleNamespace(fail=fail, crash=crash),
             wildcards=SimpleNamespace(name=name),
             threads=threads,
             log=[str(log)],
+            own_process=own_process,
         )
         return log
 
@@ -94,6 +97,32 @@ def test_a_bug_keeps_its_traceback_in_the_log(job, tmp_path):
     with pytest.raises(ZeroDivisionError):
         job("bug", crash=True)
     assert "Traceback" in (tmp_path / "bug.log").read_text()
+
+
+def test_a_job_on_large_inputs_runs_in_a_process_of_its_own(job, tmp_path, monkeypatch):
+    data = tmp_path / "data.bin"
+    data.write_bytes(b"x" * 2**20)
+    log = job("small", input=[data])  # 1 MiB: in this process
+    assert "peak memory" not in log.read_text()
+    monkeypatch.setattr(jobs, "OWN_PROCESS_FROM_MB", 0.5)
+    log = job("large", threads=2, input=[data])
+    assert (tmp_path / "large.txt").read_text() == "2"
+    text = log.read_text()
+    assert "working on large" in text and "a warning of this job" in text
+    assert re.search(r"job done in .* s CPU .*, peak memory \d+ MiB", text), text
+
+
+def test_a_job_in_its_own_process_fails_as_in_this_one(job, tmp_path):
+    with pytest.raises(EmgmmError) as info:
+        job("bad", fail=True, own_process=True)
+    line = "emgmm: error in rule step: the data are bad; fix them"
+    assert str(info.value) == line
+    text = (tmp_path / "bad.log").read_text()
+    assert line in text and "Traceback" not in text
+    assert not (tmp_path / "bad.txt").exists()
+    with pytest.raises(RuntimeError, match=r"rule step: its process ended with exit"):
+        job("bug", crash=True, own_process=True)
+    assert "ZeroDivisionError: a bug" in (tmp_path / "bug.log").read_text()
 
 
 def test_records_of_other_threads_stay_out_of_the_log(job, tmp_path):

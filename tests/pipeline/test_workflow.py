@@ -423,7 +423,9 @@ def test_sharded_table_of_1e5_rows_the_same_at_any_cores(tmp_path):
     """The large-data path end to end at 1e5 rows: a folder of Parquet
     shards, UMAP fitted on a subsample and the other rows placed by 3 chunk
     jobs, scikit-learn fitted to a seeded sample (max_rows). The numeric
-    outputs are the same bytes with 1 and 2 cores, the embedding is
+    outputs are the same bytes with 1 and 2 cores, and with the light jobs
+    in Snakemake's process or each in its own (as above 256 MiB of input),
+    the embedding is
     umap_embed's with the same chunks, and the summary says what
     scikit-learn was fitted to."""
     from emgmm.pipeline.embed import umap_embed
@@ -458,9 +460,11 @@ def test_sharded_table_of_1e5_rows_the_same_at_any_cores(tmp_path):
             part = df.iloc[i * 25_000 : (i + 1) * 25_000]
             part.to_parquet(workdir / "shards" / f"part-{i}.parquet", index=False)
         write_config(workdir, config)
-        # one core: up to the fits (the numeric outputs); two: the whole run
+        # one core: up to the fits (the numeric outputs), every light job in
+        # a process of its own, as on large data; two: the whole run
         targets = [] if cores == 2 else [f"results/sharded/{f}" for f in numeric]
-        proc = snakemake(workdir, "--cores", str(cores), *targets)
+        own = {"EMGMM_OWN_PROCESS_FROM_MB": "0"} if cores == 1 else {}
+        proc = snakemake(workdir, "--cores", str(cores), *targets, extra_env=own)
         counts = job_counts(proc.stdout + proc.stderr)
         assert counts.get("embed_transform") == 3, counts
         assert counts.get("embed_fit") == 1 and counts.get("embed") == 1, counts
@@ -469,6 +473,9 @@ def test_sharded_table_of_1e5_rows_the_same_at_any_cores(tmp_path):
     for name in numeric:
         path = results / name
         assert (runs[1] / path).read_bytes() == (runs[2] / path).read_bytes(), name
+    for cores, own in ((1, True), (2, False)):
+        log = (runs[cores] / "logs/sharded/k4/full/seed0/fit_em.log").read_text()
+        assert ("peak memory" in log) is own, log
     info = io.load_json(runs[1] / results / "embedding.json")
     assert info["transformed_rows"] == 95_000
     features = io.load_npz(runs[1] / results / "features.npz")["features"]

@@ -64,11 +64,15 @@ def snakemake_command(workdir, *args):
     ]
 
 
-def snakemake(workdir, *args, check=True, timeout=3600):
+def snakemake(workdir, *args, check=True, timeout=3600, extra_env=None):
     """Run snakemake on this repository's Snakefile with ``workdir`` as work dir."""
     cmd = snakemake_command(workdir, *args)
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, env=env(), timeout=timeout
+        cmd,
+        capture_output=True,
+        text=True,
+        env={**env(), **(extra_env or {})},
+        timeout=timeout,
     )
     if check and proc.returncode != 0:
         raise AssertionError(

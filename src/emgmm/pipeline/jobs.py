@@ -16,14 +16,23 @@ pyplot's figures), so :func:`run_job` runs one job at a time: a lock, and the
 rules ask for one unit of the ``in_process`` resource, which the profile
 limits to 1, so that Snakemake does not start a second such job only for it to
 wait. A job's log gets the records of its own thread only.
+
+A job whose inputs exceed :data:`OWN_PROCESS_FROM_MB` runs in a Python
+process of its own instead (:func:`run_job` starts it): its data would
+otherwise stay in the Snakemake process's memory, whose peak only grows, and
+the start-up it saves is nothing beside the work. The job's log then also
+gives the peak resident memory of its process.
 """
 
 import atexit
 import gc
 import logging
 import os
+import pickle
 import runpy
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -40,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _MAINS = {}
+
+#: inputs (MiB) above which :func:`run_job` runs a job in a process of its
+#: own; the environment variable ``EMGMM_OWN_PROCESS_FROM_MB`` overrides it
+OWN_PROCESS_FROM_MB = 256
 
 
 def script_main(script):
@@ -119,7 +132,19 @@ def _threads(n, cores):
     return threadpool_limits(limits=n)
 
 
-def run_job(script, rule, *, input, output, params, wildcards, threads, log, cores=1):
+def run_job(
+    script,
+    rule,
+    *,
+    input,
+    output,
+    params,
+    wildcards,
+    threads,
+    log,
+    cores=1,
+    own_process=None,
+):
     """Run ``main(smk)`` of ``script`` in this process, as one Snakemake job.
 
     Parameters
@@ -133,6 +158,10 @@ def run_job(script, rule, *, input, output, params, wildcards, threads, log, cor
         attributes of its ``smk`` argument, like a ``script:``'s ``snakemake``.
     cores : int
         Cores of the Snakemake run (the largest thread count of any job).
+    own_process : bool or None
+        Run the job in a Python process of its own; None: where its input
+        files take more than :data:`OWN_PROCESS_FROM_MB` MiB (or
+        ``EMGMM_OWN_PROCESS_FROM_MB``).
 
     Raises
     ------
@@ -151,6 +180,12 @@ def run_job(script, rule, *, input, output, params, wildcards, threads, log, cor
         threads=threads,
         log=log,
     )
+    if own_process is None:
+        limit = os.environ.get("EMGMM_OWN_PROCESS_FROM_MB", OWN_PROCESS_FROM_MB)
+        own_process = _input_mib(input) > float(limit)
+    if own_process:
+        _run_in_own_process(script, smk, cores)
+        return
     with _LOCK, _job_log(log[0] if len(log) else None):
         for tmp in remove_stale_temporaries(output):
             logger.warning("removed %s, left by an interrupted run", tmp)
@@ -161,9 +196,10 @@ def run_job(script, rule, *, input, output, params, wildcards, threads, log, cor
             # Snakemake's benchmark file of an in-process job has the job's
             # wall time but the whole process's CPU time and memory.
             logger.info(
-                "job done in %.3f s wall, %.3f s CPU (this process, all threads)",
+                "job done in %.3f s wall, %.3f s CPU (this process, all threads)%s",
                 time.perf_counter() - wall,
                 time.process_time() - cpu,
+                f", peak memory {_peak_mib():.0f} MiB" if _IN_OWN_PROCESS else "",
             )
         except EmgmmError as err:
             line = user_error_line(rule, err)
@@ -172,6 +208,120 @@ def run_job(script, rule, *, input, output, params, wildcards, threads, log, cor
         except Exception:
             logger.exception("unexpected error in rule %s", rule)
             raise
+
+
+_IN_OWN_PROCESS = False
+
+
+def _input_mib(input):
+    """The size of a job's input files, MiB."""
+    files = [f for f in _flat(input) if os.path.isfile(f)]
+    return sum(os.path.getsize(f) for f in files) / 2**20
+
+
+def _flat(items):
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            yield from _flat(item)
+        else:
+            yield str(item)
+
+
+def _peak_mib():
+    """This process's peak resident memory (VmHWM), MiB; 0 where unknown."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class _Named(list):
+    """A job's input, output, log, params or wildcards for another process:
+    its items, and its names as attributes (as Snakemake's ``Namedlist``)."""
+
+    def __init__(self, items, names):
+        super().__init__(items)
+        self.__dict__.update(names)
+
+
+def _plain(value):
+    """File names (Snakemake's ``str`` subclasses) as ``str``, in lists too."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _named(value):
+    """``value`` (a Namedlist, a list with names, a namespace) as :class:`_Named`."""
+    if callable(getattr(value, "items", None)):
+        names = dict(value.items())
+    else:
+        names = getattr(value, "__dict__", {})
+        names = {k: v for k, v in names.items() if not k.startswith("_")}
+    items = value if isinstance(value, list) else ()
+    return _Named(_plain(list(items)), {k: _plain(v) for k, v in names.items()})
+
+
+def _run_in_own_process(script, smk, cores):
+    """:func:`run_job` in a new Python process (``python -m
+    emgmm.pipeline.jobs``); its user error, if any, raised here."""
+    job = SimpleNamespace(rule=smk.rule, threads=int(smk.threads))
+    for name in ("input", "output", "params", "wildcards", "log"):
+        setattr(job, name, _named(getattr(smk, name)))
+    with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as f:
+        pickle.dump((str(script), job, cores), f)
+    try:
+        proc = subprocess.run([sys.executable, "-m", __name__, f.name])
+    finally:
+        os.unlink(f.name)
+    if proc.returncode:
+        logs = [p for p in job.log if os.path.isfile(p)]
+        errors = list(_error_lines(logs))
+        if errors:
+            raise EmgmmError(errors[-1])
+        raise RuntimeError(
+            f"rule {smk.rule}: its process ended with exit code {proc.returncode}"
+            + (f"; see {logs[0]}" if logs else "")
+        )
+
+
+def _error_lines(paths):
+    marker = "emgmm: error in rule "
+    for path in paths:
+        for line in Path(path).read_text(errors="replace").splitlines():
+            start = line.find(marker)
+            if start >= 0:
+                yield line[start:]
+
+
+def _own_process_main(path):
+    """The job :func:`_run_in_own_process` pickled at ``path``, run here."""
+    global _IN_OWN_PROCESS
+    _IN_OWN_PROCESS = True
+    with open(path, "rb") as f:
+        script, smk, cores = pickle.load(f)
+    try:
+        run_job(
+            script,
+            smk.rule,
+            input=smk.input,
+            output=smk.output,
+            params=smk.params,
+            wildcards=smk.wildcards,
+            threads=smk.threads,
+            log=smk.log,
+            cores=cores,
+            own_process=False,
+        )
+    except EmgmmError:
+        return 1  # the line is in the job's log
+    return 0
 
 
 def user_errors(logs, since):
@@ -194,19 +344,15 @@ def user_errors(logs, since):
     list of str
         Each distinct line once, in the order of the log files' paths.
     """
-    marker = "emgmm: error in rule "
     found = []
     for path in sorted(Path(logs).rglob("*.log")):
         try:
             if path.stat().st_mtime < since:
                 continue
-            text = path.read_text(errors="replace")
+            lines = list(_error_lines([path]))
         except OSError:  # removed meanwhile
             continue
-        for line in text.splitlines():
-            start = line.find(marker)
-            if start >= 0 and line[start:] not in found:
-                found.append(line[start:])
+        found += [line for line in lines if line not in found]
     return found
 
 
@@ -249,3 +395,7 @@ def finish_run(failed=False, since=0.0, logs="logs"):
         if isinstance(thread, threading.Timer):
             thread.cancel()
     gc.freeze()
+
+
+if __name__ == "__main__":
+    sys.exit(_own_process_main(sys.argv[1]))
