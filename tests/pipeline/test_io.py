@@ -41,6 +41,24 @@ def test_npz_members_above_2_gib_get_zip64_headers(tmp_path, monkeypatch):
         np.testing.assert_array_equal(back[key], value)
 
 
+def test_npz_members_map_without_reading_the_file(tmp_path):
+    arrays = {
+        "X": np.arange(24.0).reshape(8, 3),
+        "a": np.array([3, 1, 2]),
+        "f": np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        "empty": np.zeros((0, 4)),
+    }
+    io.save_npz(tmp_path / "t.npz", **arrays)
+    for key, value in arrays.items():
+        mapped = io.map_npz(tmp_path / "t.npz", key)
+        assert isinstance(mapped, np.memmap) and not mapped.flags.writeable
+        np.testing.assert_array_equal(mapped, value)
+        assert mapped.dtype == value.dtype and mapped.shape == value.shape
+    np.testing.assert_array_equal(
+        io.map_npz(tmp_path / "t.npz", "X")[[5, 2]], [[15, 16, 17], [6, 7, 8]]
+    )
+
+
 def test_json_and_tables_are_deterministic(tmp_path):
     obj = {"z": np.float64(0.1), "a": [np.int64(1), True], "m": np.arange(2)}
     io.save_json(tmp_path / "x.json", obj)

@@ -11,7 +11,8 @@ logger = logging.getLogger(__name__)
 
 def main(smk):
     configure_threads(smk.threads)
-    X = io.load_npz(smk.input.features)["features"]
+    # mapped: the job reads its chunk's rows, not the whole table
+    X = io.map_npz(smk.input.features, "features")
     reducer = io.load_pickle(smk.input.model)
     rest_idx = io.load_npz(smk.input.parts)["rest_idx"]
     chunk = int(smk.wildcards.chunk)

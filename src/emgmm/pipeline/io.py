@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "load_npz",
     "load_pickle",
     "load_table",
+    "map_npz",
     "remove_stale_temporaries",
     "run_script",
     "save_json",
@@ -109,6 +111,41 @@ def save_npz(path, **arrays):
                 big = array.nbytes > _ZIP64_FROM
                 with zf.open(info, "w", force_zip64=big) as member:
                     np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def map_npz(path, key):
+    """Array ``key`` of a ``.npz`` written by :func:`save_npz`, memory-mapped.
+
+    :func:`save_npz` stores its members uncompressed, so each ``.npy`` lies
+    whole in the file: mapped read-only, only the rows a job indexes are read
+    from disk, and a job that takes one chunk of a large table holds that
+    chunk, not the table.
+    """
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(f"{key}.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"{path}: {key}.npy is compressed; it cannot be mapped")
+    with open(path, "rb") as f:
+        # the local header: 30 bytes, then the name and the extra field
+        f.seek(info.header_offset + 26)
+        name_length, extra_length = struct.unpack("<HH", f.read(4))
+        f.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(f)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran_order, dtype = read_header(f)
+        offset = f.tell()
+    return np.memmap(
+        path,
+        dtype=dtype,
+        mode="r",
+        offset=offset,
+        shape=shape,
+        order="F" if fortran_order else "C",
+    )
 
 
 def load_npz(path):
