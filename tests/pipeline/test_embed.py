@@ -243,3 +243,31 @@ def test_subsample_and_other_metrics_keep_umaps_neighbour_search(subsampled, X):
     assert subsampled[1]["neighbours"] == "umap"
     _, info = umap_embed(X, metric="manhattan", **FAST)
     assert info["neighbours"] == "umap"
+
+
+def test_init_graph_transform_gives_umaps_bytes():
+    # emgmm's vectorised start of UMAP.transform against umap-learn's loop:
+    # rows of 0-19 neighbours (numpy sums 8 values at a time above 8, so
+    # the sums' order changes there), neighbours of strength exactly 1 (the
+    # row takes that neighbour's place) and rows of none (NaN)
+    import scipy.sparse
+
+    from emgmm.pipeline import embed
+
+    embed._import_umap({})
+    umaps = embed._UMAP_INIT_GRAPH_TRANSFORM
+    assert umaps is not None and umaps is not embed.init_graph_transform
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        degree = rng.integers(0, 20, size=2000)
+        rows = np.repeat(np.arange(2000), degree)
+        strengths = rng.random(rows.size).astype(np.float32)
+        strengths[rng.random(rows.size) < 0.01] = 1.0
+        graph = scipy.sparse.coo_matrix(
+            (strengths, (rows, rng.integers(0, 300, size=rows.size))),
+            shape=(2000, 300),
+        ).tocsr()
+        graph.eliminate_zeros()
+        placed = (10 * rng.normal(size=(300, 2))).astype(np.float32)
+        ours = embed.init_graph_transform(graph, placed)
+        assert np.isnan(ours).any() and ours.tobytes() == umaps(graph, placed).tobytes()

@@ -424,10 +424,53 @@ def _import_umap(timings):
     t0 = time.perf_counter()
     import numba
     import umap
+    import umap.umap_
 
     enable_numba_cache()
+    if umap.umap_.init_graph_transform is not init_graph_transform:
+        global _UMAP_INIT_GRAPH_TRANSFORM
+        _UMAP_INIT_GRAPH_TRANSFORM = umap.umap_.init_graph_transform
+        umap.umap_.init_graph_transform = init_graph_transform
     timings["import"] = time.perf_counter() - t0
     return numba, umap
+
+
+# umap-learn's own init_graph_transform, kept for the test that compares them
+_UMAP_INIT_GRAPH_TRANSFORM = None
+
+
+def init_graph_transform(graph, embedding):
+    """umap-learn's ``umap_.init_graph_transform``, vectorised: the same bytes.
+
+    ``UMAP.transform`` starts each new row at the average of its neighbours'
+    places, weighted by the graph's strengths (or at the place of a
+    neighbour of strength 1; NaN without neighbours). umap-learn 0.5.12 does
+    that in a Python loop over rows, 40 % of a transform's time (4.3 s of
+    50,000 rows against 0.09 s here). Here the same float32 operations run in
+    the same order, one neighbour position at a time over all rows; each
+    row's sum is numpy's over its values, as ``graph[row].sum()`` is.
+    :func:`_import_umap` puts it in umap's place.
+    """
+    indptr, indices, data = graph.indptr, graph.indices, graph.data
+    counts = np.diff(indptr)
+    result = np.zeros((graph.shape[0], embedding.shape[1]), dtype=np.float32)
+    row_sum = np.array(
+        [data[a:b].sum() for a, b in zip(indptr[:-1], indptr[1:], strict=True)],
+        dtype=data.dtype,
+    )
+    done = counts == 0
+    result[done] = np.nan
+    for k in range(int(counts.max(initial=0))):
+        rows = np.flatnonzero((counts > k) & ~done)
+        at = indptr[rows] + k
+        value = data[at]
+        one = value == 1  # the row takes that neighbour's place, and stops
+        if one.any():
+            result[rows[one]] = embedding[indices[at[one]]]
+            done[rows[one]] = True
+            rows, at, value = rows[~one], at[~one], value[~one]
+        result[rows] += (value / row_sum[rows])[:, None] * embedding[indices[at]]
+    return result
 
 
 def umap_fit(X, **params):
