@@ -9,7 +9,9 @@
 # Only the inputs named in SIZED[rule] count, when a rule reads a few of many
 # (model_selection draws one chosen fit, whatever the size of the sweep).
 # The figures are the benchmark files of the N = 1e6 run (configs/large.yaml;
-# the table in docs/cluster.md, "Large data") with a margin of 25-50%. A failed job
+# the table in docs/cluster.md, "Large data") with a margin of 25-50%;
+# embed_transform's, of the 1e7-row run (python -m bench.large: 1.7 GB for
+# chunks of 1e6 rows, 218 MiB of sized input). A failed job
 # is retried (profiles/slurm: retries) with `attempt` times the memory and run
 # time, so a job killed for exceeding its request gets twice as much on the
 # second try.
@@ -34,7 +36,7 @@ RUNTIME = {
     "preprocess": (5, 5),
     "embed": (10, 400),
     "embed_fit": (10, 100),
-    "embed_transform": (10, 400),
+    "embed_transform": (10, 20),
     "fit_em": (5, 30),
     "fit_sklearn": (5, 120),
     "compare": (5, 30),
@@ -42,14 +44,23 @@ RUNTIME = {
     "stability": (5, 5),
 }
 SIZED = {"model_selection": ("data", "embedding")}
+# An embed_transform job maps the features and reads its chunk's rows only
+# (emgmm.pipeline.io.map_npz): that input counts for one chunk's share.
+CHUNKED = {"embed_transform": "features"}
 
 
 def _dataset_mb(rule, wildcards, input):
-    """Size of the data in MiB: the input files' (those in SIZED[rule]), or
-    for a generated dataset (no input file) n_samples x n_features float64."""
+    """Size of the data in MiB: the input files' (those in SIZED[rule]; the
+    CHUNKED one's share of a chunk), or for a generated dataset (no input
+    file) n_samples x n_features float64."""
     names = SIZED.get(rule)
     if names:
         return sum(os.path.getsize(input[name]) for name in names) / 2**20
+    if rule in CHUNKED:
+        chunked = CHUNKED[rule]
+        sizes = {name: os.path.getsize(input[name]) for name in input.keys()}
+        sizes[chunked] /= umap_params(wildcards)["transform_chunks"]
+        return sum(sizes.values()) / 2**20
     if input:
         return input.size_mb
     spec = config["datasets"][wildcards.dataset]
