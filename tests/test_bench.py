@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -280,6 +281,72 @@ def test_workflow_bench_calls_a_cache_that_compiled_missed(tmp_path):
     compiled = len(compiled_kernels(tmp_path) - before)
     assert cache_label(state, compiled) == "missed: 2 kernels compiled"
     assert numba_cache_state(tmp_path / "empty") == "cold"
+
+
+def test_large_bench_shards_and_per_rule_figures(tmp_path):
+    """``python -m bench.large``'s pieces, without a Snakemake run: seeded
+    shards, per-rule figures (chunk jobs under their rule, a job of its own
+    process by its log's peak) and the report's same-bytes line."""
+    import pandas as pd
+
+    from bench.large.__main__ import numeric_outputs, per_rule, report, write_shards
+
+    write_shards(tmp_path / "a", rows=1001, shards=3, features=4)
+    write_shards(tmp_path / "b", rows=1001, shards=3, features=4)
+    parts = sorted((tmp_path / "a").iterdir())
+    table = pd.concat(map(pd.read_parquet, parts))
+    assert len(parts) == 3 and table.shape == (1001, 5)
+    assert list(table.columns) == ["x0", "x1", "x2", "x3", "label"]
+    assert all(p.read_bytes() == (tmp_path / "b" / p.name).read_bytes() for p in parts)
+
+    work = tmp_path / "run"
+    columns = "s h:m:s max_rss max_vms max_uss max_pss io_in io_out mean_load cpu_time"
+    header = "\t".join(columns.split())
+    jobs = {
+        "d/embed_transform_0": ("10.0", "700.5", "9.0", None),
+        "d/embed_transform_1": ("12.0", "800.5", "11.0", None),
+        "d/load": (
+            "5.0",
+            "4000.0",
+            "50.0",
+            "job done in 5 s wall, 4.5 s CPU (this process, all threads), "
+            "peak memory 1000 MiB",
+        ),
+        "d/k4/fit_em": (
+            "2.0",
+            "3000.0",
+            "60.0",
+            "job done in 2 s wall, 1.5 s CPU (this process, all threads)",
+        ),
+    }
+    for name, (wall, rss, cpu, line) in jobs.items():
+        bench = work / "benchmarks" / f"{name}.tsv"
+        bench.parent.mkdir(parents=True, exist_ok=True)
+        bench.write_text(f"{header}\n{wall}\t-\t{rss}\t0\t0\t0\t0\t0\t0\t{cpu}\n")
+        if line:
+            log = work / "logs" / f"{name}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"something\n{line}\n")
+    rules = per_rule(work)
+    assert rules["embed_transform"]["jobs"] == 2
+    assert rules["embed_transform"]["wall_s"] == 22.0
+    assert rules["embed_transform"]["max_rss_mb"] == 800.5
+    assert rules["load"]["own_process"] and not rules["load"]["in_process"]
+    assert rules["load"]["max_rss_mb"] == pytest.approx(1000 * 2**20 / 1e6)
+    assert rules["load"]["cpu_s"] == 4.5
+    assert rules["fit_em"]["in_process"] and rules["fit_em"]["max_rss_mb"] == 3000.0
+
+    (work / "results/d").mkdir(parents=True)
+    (work / "results/d/x.npz").write_bytes(b"1")
+    (work / "results/summary.tsv").write_text("a\n")
+    outputs = numeric_outputs(work)
+    assert sorted(outputs) == ["d/x.npz", "summary.tsv"]
+    args = SimpleNamespace(rows=1001, features=4, shards=3, chunks=2)
+    run = {"wall_s": 60.0, "load_before": 0.5, "rules": rules, "outputs": outputs}
+    other = {**run, "outputs": {**outputs, "d/x.npz": b"2"}}
+    text = report(args, {1: run, 2: other})
+    assert "| load | 1 | 5.0 | 4.5 | 1049 † |" in text
+    assert "the same bytes at --cores 1, 2: False (differ: d/x.npz)" in text
 
 
 def test_first_call_bench_runs_fresh_processes(tmp_path):

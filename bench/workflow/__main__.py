@@ -127,27 +127,43 @@ def job_counts(log):
     return counts
 
 
+CHUNK = re.compile(r"_[0-9]+$")
 IN_PROCESS_CPU = re.compile(r"job done in [0-9.]+ s wall, ([0-9.]+) s CPU")
+OWN_PROCESS_PEAK = re.compile(r"job done in .*, peak memory ([0-9.]+) MiB")
 
 
 def per_rule(workdir):
-    """Jobs, wall and CPU seconds per rule from ``benchmarks/``.
+    """Jobs, wall and CPU seconds and the largest ``max_rss`` (MB) per rule,
+    from ``benchmarks/`` (a chunk job's file, ``embed_transform_3``, counts
+    for its rule).
 
     A job run inside the Snakemake process (``run:``, :mod:`emgmm.pipeline.jobs`) has
     its wall time in Snakemake's benchmark file but the whole process's CPU
-    time there; its own CPU time is the last line of its log.
+    time and memory there; its own CPU time is the last line of its log,
+    and where it ran in a process of its own (large inputs), its peak memory
+    too, which is then the figure taken (``own_process``).
     """
     rules = {}
     benchmarks = Path(workdir, "benchmarks")
-    for path in benchmarks.rglob("*.tsv"):
+    for path in sorted(benchmarks.rglob("*.tsv")):
         lines = path.read_text().splitlines()
         row = dict(zip(lines[0].split("\t"), lines[-1].split("\t"), strict=True))
         log = Path(workdir, "logs", path.relative_to(benchmarks)).with_suffix(".log")
-        cpu = IN_PROCESS_CPU.findall(log.read_text()) if log.exists() else []
-        r = rules.setdefault(path.stem, {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0})
+        text = log.read_text() if log.exists() else ""
+        cpu, peak = IN_PROCESS_CPU.findall(text), OWN_PROCESS_PEAK.findall(text)
+        rule = CHUNK.sub("", path.stem)
+        r = rules.setdefault(
+            rule, {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "max_rss_mb": 0.0}
+        )
         r["jobs"] += 1
         r["wall_s"] += float(row["s"])
         r["cpu_s"] += float(cpu[-1]) if cpu else float(row["cpu_time"])
+        if peak:
+            r["max_rss_mb"] = max(r["max_rss_mb"], float(peak[-1]) * 2**20 / 1e6)
+        elif row.get("max_rss", "-") not in ("-", "", "NA"):
+            r["max_rss_mb"] = max(r["max_rss_mb"], float(row["max_rss"]))
+        r["in_process"] = bool(cpu) and not peak
+        r["own_process"] = bool(peak)
     return rules
 
 
