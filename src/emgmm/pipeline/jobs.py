@@ -292,6 +292,7 @@ def _run_in_own_process(script, smk, cores):
 
 
 def _error_lines(paths):
+    """The ``emgmm: error in rule ...`` lines of the files ``paths``, in order."""
     marker = "emgmm: error in rule "
     for path in paths:
         for line in Path(path).read_text(errors="replace").splitlines():
@@ -352,7 +353,9 @@ def user_errors(logs, since):
             lines = list(_error_lines([path]))
         except OSError:  # removed meanwhile
             continue
-        found += [line for line in lines if line not in found]
+        for line in lines:
+            if line not in found:
+                found.append(line)
     return found
 
 
