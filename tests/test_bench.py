@@ -338,9 +338,11 @@ def test_large_bench_shards_and_per_rule_figures(tmp_path):
 
     (work / "results/d").mkdir(parents=True)
     (work / "results/d/x.npz").write_bytes(b"1")
-    (work / "results/summary.tsv").write_text("a\n")
+    (work / "results/summary.tsv").write_text("a\tthreads\tb\n1\t2\t3\n")
     outputs = numeric_outputs(work)
     assert sorted(outputs) == ["d/x.npz", "summary.tsv"]
+    (work / "results/summary.tsv").write_text("a\tthreads\tb\n1\t1\t3\n")
+    assert numeric_outputs(work) == outputs  # the threads it records left out
     args = SimpleNamespace(rows=1001, features=4, shards=3, chunks=2)
     run = {"wall_s": 60.0, "load_before": 0.5, "rules": rules, "outputs": outputs}
     other = {**run, "outputs": {**outputs, "d/x.npz": b"2"}}

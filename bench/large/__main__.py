@@ -11,7 +11,8 @@ fresh directory on ``configs/large.yaml`` with that folder as its dataset
 Snakemake's ``benchmarks/`` files: per rule the jobs, the sum of their wall
 and CPU seconds and the largest peak resident memory (``max_rss``) of any of
 its jobs; the run's wall time; and, for two or more ``--cores``, whether
-every numeric output (``.npz``, ``summary.tsv``) is the same bytes.
+every numeric output (``.npz``, ``summary.tsv`` but for the thread count it
+records) is the same bytes.
 """
 
 import json
@@ -63,10 +64,22 @@ def large_config(shards, chunks):
 
 
 def numeric_outputs(workdir):
-    """Every ``.npz`` under ``results/`` and the summary table, by path."""
+    """Every ``.npz`` under ``results/`` and the summary table, by path: the
+    summary without its ``threads`` column, the thread count each run records
+    (``min(threads.fit, --cores)``)."""
     results = Path(workdir, "results")
-    paths = [*results.rglob("*.npz"), results / "summary.tsv"]
-    return {str(p.relative_to(results)): p.read_bytes() for p in sorted(paths)}
+    outputs = {
+        str(p.relative_to(results)): p.read_bytes()
+        for p in sorted(results.rglob("*.npz"))
+    }
+    rows = [
+        line.split("\t") for line in (results / "summary.tsv").read_text().splitlines()
+    ]
+    keep = [i for i, name in enumerate(rows[0]) if name != "threads"]
+    outputs["summary.tsv"] = "\n".join(
+        "\t".join(row[i] for i in keep) for row in rows
+    ).encode()
+    return outputs
 
 
 def _mark(rule):
@@ -124,7 +137,7 @@ def main(argv=None):
     from bench.cli import OneLineErrorParser, positive
 
     parser = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=lambda s: int(float(s)), default=10_000_000)
+    parser.add_argument("--rows", type=positive(float), default=1e7)
     parser.add_argument("--shards", type=positive(int), default=10)
     parser.add_argument("--features", type=positive(int), default=10)
     parser.add_argument("--chunks", type=positive(int), default=10)
@@ -132,6 +145,12 @@ def main(argv=None):
     parser.add_argument("--keep", type=Path, help="keep the shards and runs here")
     parser.add_argument("--json", type=Path, help="write the measurements here")
     args = parser.parse_args(argv)
+    args.rows = int(args.rows)
+    if args.rows < max(args.shards, 2 * args.chunks):
+        parser.error(
+            f"--rows {args.rows} is fewer than the shards or twice the chunks; "
+            "give more rows"
+        )
 
     root = Path(args.keep or tempfile.mkdtemp(prefix="emgmm-bench-large-"))
     try:
