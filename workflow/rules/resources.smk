@@ -56,8 +56,8 @@ def _dataset_mb(rule, wildcards, input):
     names = SIZED.get(rule)
     if names:
         return sum(os.path.getsize(input[name]) for name in names) / 2**20
-    if rule in CHUNKED:
-        chunked = CHUNKED[rule]
+    chunked = CHUNKED.get(rule)
+    if chunked:
         sizes = {name: os.path.getsize(input[name]) for name in input.keys()}
         sizes[chunked] /= umap_params(wildcards)["transform_chunks"]
         return sum(sizes.values()) / 2**20
