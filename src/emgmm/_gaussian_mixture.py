@@ -244,6 +244,7 @@ default='kmeans'
         self.chunk_size = chunk_size
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Estimate model parameters with the EM algorithm.
 
@@ -273,7 +274,7 @@ default=None
             If ``sample_weight`` has the wrong size or negative, NaN or
             infinite entries.
         """
-        self.fit_predict(X, y, sample_weight=sample_weight)
+        self._fit(X, sample_weight, labels=False)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -294,6 +295,14 @@ default=None
         -------
         labels : ndarray or Dask array of shape (n_samples,)
             Component labels (lazy for a Dask array).
+        """
+        return self._fit(X, sample_weight, labels=True)
+
+    def _fit(self, X, sample_weight, labels):
+        """Fit; with ``labels``, return the labels of a final E-step.
+
+        That pass (scikit-learn makes it in ``fit`` too, and drops the
+        labels) takes as long as an EM iteration: ``fit`` skips it.
         """
         dask = _dask.is_dask(X)
         if dask:
@@ -342,7 +351,7 @@ default=None
             self.history_ = self._history_arrays(hist, engine)
             self._engine_shift = engine.shift
             # final E-step: labels consistent with fit(X).predict(X)
-            return engine.labels(result.params)
+            return engine.labels(result.params) if labels else None
         finally:
             engine.close()
 
