@@ -172,6 +172,8 @@ class DaskEngine(Engine):
     every block (NaN, infinity, bad weights) and the shift.
     """
 
+    one_call_iterations = False  # each pass is Dask's tasks
+
     def __init__(
         self, X, model, reg_covar, chunk_size, dtype, n_threads, sample_weight=None
     ):

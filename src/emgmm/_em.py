@@ -67,8 +67,7 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
     with engine.blas_guard(params):
         for n_iter in range(1, max_iter + 1):
             previous = result.lower_bound
-            total, stats = engine.e_step_stats(result.params)
-            result.params = engine.next_params(stats, result.params, n_iter)
+            total, result.params = engine.em_step(result.params, n_iter)
             result.lower_bound = total / engine.total_weight
             result.lower_bounds.append(result.lower_bound)
             result.n_iter = n_iter

@@ -235,3 +235,81 @@ def test_full_m_step_names_the_first_singular_component():
     centres = np.zeros((n_components, n_features))
     *_, failed = _em_numba.full_m_step(nk_raw, sx, m2, centres, np.zeros(2), 0.0, 0.0)
     assert failed == 1
+
+
+def test_numpy_sum_gives_numpys_bits():
+    rng = np.random.default_rng(1)
+    for n in [*range(1, 300), 1000, 4097, 100_003]:
+        for _ in range(5):
+            a = rng.random(n) * 10.0 ** rng.integers(-8, 8, n)
+            a[rng.random(n) < 0.2] *= -1
+            assert _em_numba._numpy_sum(a) == np.sum(a), n
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    ("n_samples", "n_features", "n_components"),
+    [(300, 1, 3), (1000, 2, 4), (9000, 2, 5), (5000, 3, 4), (10_000, 9, 12)],
+)
+def test_one_call_iteration_equals_pass_and_m_step(
+    n_samples, n_features, n_components, weighted
+):
+    """The same bits as fused_full_pass then full_m_step, on 1 and 2 threads."""
+    X, shift, log_weights, means, prec_chol, log_const = _problem(
+        n_samples, n_features, n_components, np.float64
+    )
+    weights = np.random.default_rng(2).random(n_samples) * 3 if weighted else None
+    eps = np.finfo(np.float64).eps
+    total, *stats = _em_numba.fused_full_pass(
+        X, shift, log_weights, means, prec_chol, log_const, 2, sample_weight=weights
+    )
+    want = (total, *_em_numba.full_m_step(*stats, means, shift, 1e-6, eps))
+    data = _em_numba.full_iteration_data(X, shift, weights)
+    for n_threads in (1, 2):
+        got = _em_numba.full_iteration(
+            data, log_const + log_weights, means, prec_chol, n_threads, 1e-6, eps
+        )
+        assert got[0] == want[0] and got[-1] == want[-1] == -1
+        for a, b in zip(got[1:-1], want[1:-1], strict=True):
+            assert np.array_equal(a, b)
+
+
+def test_one_call_iteration_reports_the_singular_component():
+    X = np.repeat(np.array([[0.0, 0.0], [50.0, 50.0], [50.0, 60.0]]), 400, axis=0)
+    X[400:] += np.random.default_rng(0).normal(size=(800, 2))
+    means = np.array([[0.0, 0.0], [50.0, 55.0]])
+    prec_chol = np.stack([np.eye(2)] * 2)
+    data = _em_numba.full_iteration_data(X, np.zeros(2), None)
+    *_, failed = _em_numba.full_iteration(
+        data, np.log([0.3, 0.7]) - np.log(2 * np.pi), means, prec_chol, 1, 0.0, 0.0
+    )
+    # component 0 holds identical rows (the others' responsibility underflows
+    # to 0): zero covariance
+    assert failed == 0
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "n_features", "n_components"), [(2000, 2, 4), (6000, 5, 3)]
+)
+def test_fit_by_one_call_iterations_equals_fit_by_passes(
+    monkeypatch, n_samples, n_features, n_components
+):
+    """GaussianMixture's fit is the same bytes with Engine.em_step's one call
+    per iteration as with the pass and the M-step called apart."""
+    from emgmm import GaussianMixture
+    from emgmm._engine import Engine
+
+    X = _problem(n_samples, n_features, n_components, np.float64, offset=0.0)[0]
+    weights = np.random.default_rng(3).random(n_samples)
+
+    def fit():
+        gm = GaussianMixture(n_components, n_init=2, random_state=0)
+        return gm.fit(X, sample_weight=weights)
+
+    one_call = fit()
+    monkeypatch.setattr(Engine, "one_call_iterations", False)
+    passes = fit()
+    assert one_call.n_iter_ == passes.n_iter_
+    assert one_call.lower_bound_ == passes.lower_bound_
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        assert np.array_equal(getattr(one_call, name), getattr(passes, name))
