@@ -64,7 +64,7 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
     EMResult
     """
     result = EMResult(params, 0, lower_bound)
-    with engine.blas_guard(params):
+    with engine.blas_guard(params), engine.kernel_threads(params):
         for n_iter in range(1, max_iter + 1):
             previous = result.lower_bound
             total, result.params = engine.em_step(result.params, n_iter)

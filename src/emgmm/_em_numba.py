@@ -653,10 +653,11 @@ def _kernel_inputs(X, shift, means, prec_chol):
     return False, shift, means, _padded(prec_chol)
 
 
-def _padded(prec_chol):
+def _padded(prec_chol, n_padded=None):
     """Factors padded with zero rows and columns to a multiple of 4 features."""
     n_components, n_features = prec_chol.shape[:2]
-    n_padded = padded_features(n_features)
+    if n_padded is None:
+        n_padded = padded_features(n_features)
     out = np.zeros((n_components, n_padded, n_padded))
     out[:, :n_features, :n_features] = prec_chol
     return out
@@ -1002,9 +1003,12 @@ def _full_m_step(nk_raw, nk, sx, m2, centres, shift, reg_covar, out):
 # An iteration by the Python calls above (fused_full_pass, _reduce_blocks,
 # full_m_step) pays about 60 us of argument conversion, thread-count checks,
 # dispatch and allocation around the work: at (1e3, 2, 4) the pass itself
-# takes 22 us and the iteration 85 us on one Intel Xeon core.  The functions
-# below do the pass, the block sums and the M-step in one compiled call, with
-# the same arithmetic in the same order: the same bits.
+# takes 22 us and the iteration 85 us on one Intel Xeon core.  Below, the
+# kernel's arguments are made once per fit and the block sums and the M-step
+# are one compiled call, with the same arithmetic in the same order: the same
+# bits.  (The kernel inside that call too would save a few more microseconds
+# but compile the parallel kernel a second time, 4.5 s more in a fresh
+# environment.)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -1084,17 +1088,35 @@ def _finish_full_iteration(lse_sum, nk_b, sx_b, sxx_b, means, shift, reg_covar, 
     total = 0.0
     for value in lse_sum:
         total += value
-    nk_raw = nk_b[0].copy()
-    sx = sx_b[0].copy()
-    m2 = sxx_b[0].copy()
-    for b in range(1, nk_b.shape[0]):
-        nk_raw += nk_b[b]
-        sx += sx_b[b]
-        m2 += sxx_b[b]
-    n_components, n_features = means.shape
-    nk = nk_raw + 10 * eps
+    n_blocks, n_components, n_features = sx_b.shape
+    n_padded = sxx_b.shape[2]
+    nk_raw = np.empty(n_components)
+    sx = np.empty((n_components, n_features))
+    m2 = np.empty((n_components, n_padded, n_padded))
+    for k in range(n_components):  # block 0, then each next block added
+        v = nk_b[0, k]
+        for b in range(1, n_blocks):
+            v += nk_b[b, k]
+        nk_raw[k] = v
+        for j in range(n_features):
+            v = sx_b[0, k, j]
+            for b in range(1, n_blocks):
+                v += sx_b[b, k, j]
+            sx[k, j] = v
+            for t in range(j + 1):
+                v = sxx_b[0, k, j, t]
+                for b in range(1, n_blocks):
+                    v += sxx_b[b, k, j, t]
+                m2[k, j, t] = v
+    nk = np.empty(n_components)
+    for k in range(n_components):
+        nk[k] = nk_raw[k] + 10 * eps
+    total_nk = _numpy_sum(nk)
+    weights = np.empty(n_components)
+    for k in range(n_components):
+        weights[k] = nk[k] / total_nk
     out = (
-        nk / _numpy_sum(nk),
+        weights,
         np.empty((n_components, n_features)),
         np.empty((n_components, n_features, n_features)),
         np.zeros((n_components, n_features, n_features)),
@@ -1104,31 +1126,6 @@ def _finish_full_iteration(lse_sum, nk_b, sx_b, sxx_b, means, shift, reg_covar, 
     )
     failed = _full_m_step(nk_raw, nk, sx, m2, means, shift, reg_covar, out)
     return total, out[0], out[1], out[2], out[3], out[4], failed
-
-
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
-def _unrolled_full_iteration(
-    X, shift_t, shift, log_w, means, prec_chol, sample_weight, weighted, n_blocks,
-    reg_covar, eps,
-):  # fmt: skip
-    sums = _fused_full_blocks(
-        X, shift_t, log_w, means, prec_chol, sample_weight, weighted, n_blocks
-    )
-    return _finish_full_iteration(*sums, means, shift, reg_covar, eps)
-
-
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
-def _blocked_full_iteration(
-    X, shift, log_w, means, prec_chol, n_padded, sample_weight, weighted, n_blocks,
-    reg_covar, eps,
-):  # fmt: skip
-    n_components, n_features = means.shape
-    padded = np.zeros((n_components, n_padded, n_padded))
-    padded[:, :n_features, :n_features] = prec_chol
-    sums = _blocked_full_blocks(
-        X, shift, log_w, means, padded, sample_weight, weighted, n_blocks
-    )
-    return _finish_full_iteration(*sums, means, shift, reg_covar, eps)
 
 
 def full_iteration_data(X, shift, sample_weight):
@@ -1165,11 +1162,12 @@ def full_iteration(data, log_w, means, prec_chol, n_threads, reg_covar, eps):
     X, shift, layout, weights, weighted, n_blocks = data
     with _numba_thread_limit(n_threads, X.shape[0]):
         if isinstance(layout, tuple):
-            return _unrolled_full_iteration(
-                X, layout, shift, log_w, means, prec_chol, weights, weighted,
-                n_blocks, reg_covar, eps,
+            sums = _fused_full_blocks(
+                X, layout, log_w, means, prec_chol, weights, weighted, n_blocks
+            )
+        else:
+            sums = _blocked_full_blocks(
+                X, shift, log_w, means, _padded(prec_chol, layout), weights,
+                weighted, n_blocks,
             )  # fmt: skip
-        return _blocked_full_iteration(
-            X, shift, log_w, means, prec_chol, layout, weights, weighted,
-            n_blocks, reg_covar, eps,
-        )  # fmt: skip
+    return _finish_full_iteration(*sums, means, shift, reg_covar, eps)
