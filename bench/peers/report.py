@@ -139,7 +139,8 @@ def format_header(info):
         f"threadpoolctl set to the count; besides: {threads}",
         f"s/iter: from scikit-learn's k-means start (weights, means, "
         f"covariances; tolerance 0), a warm-up fit, then pairs of fits of 1 "
-        f"and 1 + {info['n_iter']} iterations until {info['min_time']:g} s; "
+        f"and 1 + {info['n_iter']} iterations until {info['min_time']:g} s, "
+        "each after a garbage collection and malloc_trim; "
         "(long − short) / (iterations long − short), median over pairs "
         "(iters: those the long fit did; oneDAL, mclust and Spark take no "
         "negative tolerance and stop early where an iteration leaves the "
