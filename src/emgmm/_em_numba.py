@@ -42,7 +42,8 @@ their magnitude (tests/library/test_em_numba.py asserts 1e-13).
 one compiled call: covariances from the centred statistics, their Cholesky
 factors, the factors' inverses and log-determinants (NumPy and SciPy calls
 for these took about 40 us per iteration, more than the pass itself on
-1,000 rows).
+1,000 rows); :func:`full_iteration` makes the pass and then, in one more
+compiled call, the sums of its blocks and that M-step.
 
 Determinism: the rows are split into a number of blocks that depends only on
 ``n_samples`` (never on the thread count); each block writes its own partial
@@ -998,7 +999,7 @@ def _full_m_step(nk_raw, nk, sx, m2, centres, shift, reg_covar, out):
     return -1
 
 
-# -- one whole EM iteration for 'full' in one call -----------------------------
+# -- one whole EM iteration for 'full': the pass, then one compiled call ---------
 #
 # An iteration by the Python calls above (fused_full_pass, _reduce_blocks,
 # full_m_step) pays about 60 us of argument conversion, thread-count checks,
@@ -1145,7 +1146,8 @@ def full_iteration_data(X, shift, sample_weight):
 
 
 def full_iteration(data, log_w, means, prec_chol, n_threads, reg_covar, eps):
-    """One EM iteration of a full-covariance fit in one compiled call.
+    """One EM iteration of a full-covariance fit: the kernel's pass, then one
+    compiled call for the sums of its blocks and the M-step.
 
     The E-step of :func:`fused_full_pass` with ``log_w`` (``log_const +
     log(weights)``, computed by the caller as the kernels add them) and the

@@ -23,9 +23,10 @@ How a pass runs:
   the M-step that follows (covariances, their Cholesky factors and inverses)
   is compiled too (:func:`emgmm._em_numba.full_m_step`), where NumPy took
   40 us per iteration, more than a pass over 1,000 rows, and
-  :meth:`Engine.em_step` runs the pass, the sums of its blocks and the
-  M-step in one call (:func:`emgmm._em_numba.full_iteration`): 38 instead
-  of 60-85 us per iteration at (1e3, 2, 4) on one core;
+  :meth:`Engine.em_step` runs an iteration as the kernel's call and one
+  compiled call for the sums of its blocks and the M-step
+  (:func:`emgmm._em_numba.full_iteration`): 38-50 instead of 85 us per
+  iteration at (1e3, 2, 4) on one Intel Xeon core;
 * tiny passes (at most ``NUMPY_MAX_WORK`` multiply-adds) stay on the NumPy
   path: a fresh environment's first small fit then compiles nothing (emgmm's
   kernels take about 12 s to compile), and such a pass takes a fraction of a
@@ -355,8 +356,8 @@ class Engine:
         wlp += params.log_const + np.log(params.weights)
         return wlp
 
-    # whether em_step may run a whole iteration in one compiled call (the
-    # Dask engine's rows are not in memory)
+    # whether em_step may use full_iteration (the Dask engine's rows are not
+    # in memory)
     one_call_iterations = True
 
     def em_step(self, params, iteration):
@@ -364,8 +365,8 @@ class Engine:
 
         Returns the (weighted) sum over points of ``log p(x_i)`` under
         ``params`` and the next :class:`Params`.  For 'full' on the numba
-        kernels it is one compiled call (:func:`emgmm._em_numba.full_iteration`,
-        the same bits as the pass and M-step below it).
+        kernels it is :func:`emgmm._em_numba.full_iteration` (the same bits as
+        the pass and the M-step below it).
         """
         if (
             self.one_call_iterations
@@ -380,7 +381,8 @@ class Engine:
         return total, self.next_params(stats, params, iteration)
 
     def _full_iteration(self, params):
-        """:meth:`em_step` in one call; None where a covariance failed."""
+        """:meth:`em_step` by :func:`full_iteration`; None where a covariance
+        failed."""
         from ._em_numba import _as_rows, full_iteration, full_iteration_data
 
         if self._kernel_data is None:
