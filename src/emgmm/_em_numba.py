@@ -935,10 +935,24 @@ def full_m_step(nk_raw, sx, m2, centres, shift, reg_covar, eps):
         ``failed`` is the first component whose covariance is not positive
         definite, or -1 (the caller raises scikit-learn's error).
     """
+    return _full_m_step_from_sums(nk_raw, sx, m2, centres, shift, reg_covar, eps)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _full_m_step_from_sums(nk_raw, sx, m2, centres, shift, reg_covar, eps):
+    """:func:`full_m_step` compiled: ``nk = nk_raw + 10 eps``, the weights
+    ``nk / np.sum(nk)`` (the same bits, :func:`_numpy_sum`), its outputs
+    allocated and :func:`_full_m_step` into them."""
     n_components, n_features = centres.shape
-    nk = nk_raw + 10 * eps
+    nk = np.empty(n_components)
+    for k in range(n_components):
+        nk[k] = nk_raw[k] + 10 * eps
+    total = _numpy_sum(nk)
+    weights = np.empty(n_components)
+    for k in range(n_components):
+        weights[k] = nk[k] / total
     out = (
-        nk / nk.sum(),
+        weights,
         np.empty((n_components, n_features)),
         np.empty((n_components, n_features, n_features)),
         np.zeros((n_components, n_features, n_features)),
@@ -947,7 +961,7 @@ def full_m_step(nk_raw, sx, m2, centres, shift, reg_covar, eps):
         np.empty(n_features),
     )
     failed = _full_m_step(nk_raw, nk, sx, m2, centres, shift, reg_covar, out)
-    return (*out[:5], failed)
+    return out[0], out[1], out[2], out[3], out[4], failed
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -1109,24 +1123,10 @@ def _finish_full_iteration(lse_sum, nk_b, sx_b, sxx_b, means, shift, reg_covar, 
                 for b in range(1, n_blocks):
                     v += sxx_b[b, k, j, t]
                 m2[k, j, t] = v
-    nk = np.empty(n_components)
-    for k in range(n_components):
-        nk[k] = nk_raw[k] + 10 * eps
-    total_nk = _numpy_sum(nk)
-    weights = np.empty(n_components)
-    for k in range(n_components):
-        weights[k] = nk[k] / total_nk
-    out = (
-        weights,
-        np.empty((n_components, n_features)),
-        np.empty((n_components, n_features, n_features)),
-        np.zeros((n_components, n_features, n_features)),
-        np.empty(n_components),
-        np.zeros((n_features, n_features)),
-        np.empty(n_features),
+    return (
+        total,
+        *_full_m_step_from_sums(nk_raw, sx, m2, means, shift, reg_covar, eps),
     )
-    failed = _full_m_step(nk_raw, nk, sx, m2, means, shift, reg_covar, out)
-    return total, out[0], out[1], out[2], out[3], out[4], failed
 
 
 def full_iteration_data(X, shift, sample_weight):
