@@ -1130,15 +1130,17 @@ def _finish_full_iteration(lse_sum, nk_b, sx_b, sxx_b, means, shift, reg_covar, 
     )
 
 
-def full_iteration_data(X, shift, sample_weight):
+def full_iteration_data(X, shift, sample_weight=None):
     """What :func:`full_iteration` takes of the data, made once per fit.
 
-    ``X`` C-contiguous, ``shift`` float64, ``sample_weight`` a float64
-    vector or None.
+    ``X``, ``shift`` and ``sample_weight`` (None: all ones) as
+    :func:`fused_full_pass` takes them, converted as it converts them.
     """
+    X = _as_rows(X)
+    (shift,) = _as_f64(shift)
     n_samples, n_features = X.shape
     weighted = sample_weight is not None
-    weights = sample_weight if weighted else np.ones(0)
+    (weights,) = _as_f64(sample_weight) if weighted else (np.ones(0),)
     if n_features <= UNROLLED_MAX_FEATURES:
         layout = _as_tuple(shift)  # the unrolled kernel
     else:
@@ -1146,14 +1148,14 @@ def full_iteration_data(X, shift, sample_weight):
     return X, shift, layout, weights, weighted, n_blocks_for(n_samples)
 
 
-def full_iteration(data, log_w, means, prec_chol, n_threads, reg_covar, eps):
+def full_iteration(
+    data, log_weights, means, prec_chol, log_const, n_threads, reg_covar, eps
+):
     """One EM iteration of a full-covariance fit: the kernel's pass, then one
     compiled call for the sums of its blocks and the M-step.
 
-    The E-step of :func:`fused_full_pass` with ``log_w`` (``log_const +
-    log(weights)``, computed by the caller as the kernels add them) and the
-    M-step of :func:`full_m_step` at the current ``means`` (float64,
-    C-contiguous, as ``prec_chol``); ``data`` from
+    The E-step of :func:`fused_full_pass` (parameters as there) and the
+    M-step of :func:`full_m_step` at the current ``means``; ``data`` from
     :func:`full_iteration_data`.
 
     Returns
@@ -1163,6 +1165,8 @@ def full_iteration(data, log_w, means, prec_chol, n_threads, reg_covar, eps):
         ``failed`` as :func:`full_m_step`'s.
     """
     X, shift, layout, weights, weighted, n_blocks = data
+    log_w = _log_w(log_weights, log_const)
+    means, prec_chol = _as_f64(means, prec_chol)
     with _numba_thread_limit(n_threads, X.shape[0]):
         if isinstance(layout, tuple):
             sums = _fused_full_blocks(

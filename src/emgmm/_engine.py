@@ -383,19 +383,18 @@ class Engine:
     def _full_iteration(self, params):
         """:meth:`em_step` by :func:`full_iteration`; None where a covariance
         failed."""
-        from ._em_numba import _as_rows, full_iteration, full_iteration_data
+        from ._em_numba import full_iteration, full_iteration_data
 
         if self._kernel_data is None:
-            weights = self.sample_weight
-            if weights is not None:
-                weights = np.ascontiguousarray(weights, dtype=np.float64)
-            shift = np.ascontiguousarray(self.shift, dtype=np.float64)
-            self._kernel_data = full_iteration_data(_as_rows(self.X), shift, weights)
+            self._kernel_data = full_iteration_data(
+                self.X, self.shift, self.sample_weight
+            )
         total, *new, failed = full_iteration(
             self._kernel_data,
-            params.log_const + np.log(params.weights),
-            np.ascontiguousarray(params.means, dtype=np.float64),
-            np.ascontiguousarray(params.prec_chol, dtype=np.float64),
+            np.log(params.weights),
+            params.means,
+            params.prec_chol,
+            params.log_const,
             self.n_threads,
             self.reg_covar,
             self.eps,

@@ -267,7 +267,7 @@ def test_one_call_iteration_equals_pass_and_m_step(
     data = _em_numba.full_iteration_data(X, shift, weights)
     for n_threads in (1, 2):
         got = _em_numba.full_iteration(
-            data, log_const + log_weights, means, prec_chol, n_threads, 1e-6, eps
+            data, log_weights, means, prec_chol, log_const, n_threads, 1e-6, eps
         )
         assert got[0] == want[0] and got[-1] == want[-1] == -1
         for a, b in zip(got[1:-1], want[1:-1], strict=True):
@@ -280,8 +280,9 @@ def test_one_call_iteration_reports_the_singular_component():
     means = np.array([[0.0, 0.0], [50.0, 55.0]])
     prec_chol = np.stack([np.eye(2)] * 2)
     data = _em_numba.full_iteration_data(X, np.zeros(2), None)
+    log_const = np.full(2, -np.log(2 * np.pi))
     *_, failed = _em_numba.full_iteration(
-        data, np.log([0.3, 0.7]) - np.log(2 * np.pi), means, prec_chol, 1, 0.0, 0.0
+        data, np.log([0.3, 0.7]), means, prec_chol, log_const, 1, 0.0, 0.0
     )
     # component 0 holds identical rows (the others' responsibility underflows
     # to 0): zero covariance
