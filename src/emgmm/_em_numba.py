@@ -541,34 +541,50 @@ def _blocked_full_blocks(
     for b in prange(n_blocks):
         start = b * step
         stop = min(n_samples, start + step)
-        xt = np.zeros((n_padded, _TILE))
-        diff = np.zeros((n_padded, _TILE))
-        rdiff = np.zeros((n_padded, _TILE))
-        logp = np.empty((n_components, _TILE))
-        q = np.empty(_TILE)
-        y = np.empty(_TILE)
-        mx = np.empty(_TILE)
-        s = np.empty(_TILE)
-        lse = np.empty(_TILE)
-        w = np.ones(_TILE)
-        bits = np.empty(_TILE, dtype=np.int64)
-        b_lse = 0.0  # sums of the block: tile after tile, in order
-        for row0 in range(start, stop, _TILE):
-            n_rows = min(_TILE, stop - row0)
-            _load_tile_padded(X, shift, row0, n_rows, xt)
-            if weighted:
-                for p in range(n_rows):
-                    w[p] = sample_weight[row0 + p]
-                for p in range(n_rows, _TILE):
-                    w[p] = 0.0
-            _tile_log_prob_padded(xt, log_w, means, prec_chol, diff, y, q, logp)
-            _tile_resp(logp, w, n_rows, mx, s, lse, q, bits)
-            b_lse += _tile_dot(lse, w)
-            _tile_accumulate_padded(
-                xt, means, logp, n_features, diff, rdiff, nk[b], sx[b], sxx[b]
-            )
-        lse_sum[b] = b_lse
+        lse_sum[b] = blocked_block(
+            X, shift, log_w, means, prec_chol, sample_weight, weighted, start,
+            stop, nk[b], sx[b], sxx[b],
+        )  # fmt: skip
     return lse_sum, nk, sx, sxx[:, :, :n_features, :n_features]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def blocked_block(
+    X, shift, log_w, means, prec_chol, sample_weight, weighted, start, stop, nk,
+    sx, sxx,
+):  # fmt: skip
+    """Rows ``start:stop`` of the blocked kernel's pass: their statistics added
+    to ``nk``, ``sx`` and ``sxx`` (zeros: the block's own), their ``sum w log p``
+    returned.  Serial; callers that run one block after another (mclust's EM,
+    whose compiled loop cannot call a parallel kernel and stay cacheable) get
+    the bytes of the parallel pass."""
+    n_components = means.shape[0]
+    n_padded = prec_chol.shape[1]
+    xt = np.zeros((n_padded, _TILE))
+    diff = np.zeros((n_padded, _TILE))
+    rdiff = np.zeros((n_padded, _TILE))
+    logp = np.empty((n_components, _TILE))
+    q = np.empty(_TILE)
+    y = np.empty(_TILE)
+    mx = np.empty(_TILE)
+    s = np.empty(_TILE)
+    lse = np.empty(_TILE)
+    w = np.ones(_TILE)
+    bits = np.empty(_TILE, dtype=np.int64)
+    b_lse = 0.0  # sums of the block: tile after tile, in order
+    for row0 in range(start, stop, _TILE):
+        n_rows = min(_TILE, stop - row0)
+        _load_tile_padded(X, shift, row0, n_rows, xt)
+        if weighted:
+            for p in range(n_rows):
+                w[p] = sample_weight[row0 + p]
+            for p in range(n_rows, _TILE):
+                w[p] = 0.0
+        _tile_log_prob_padded(xt, log_w, means, prec_chol, diff, y, q, logp)
+        _tile_resp(logp, w, n_rows, mx, s, lse, q, bits)
+        b_lse += _tile_dot(lse, w)
+        _tile_accumulate_padded(xt, means, logp, X.shape[1], diff, rdiff, nk, sx, sxx)
+    return b_lse
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
