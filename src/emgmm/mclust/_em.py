@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import criteria
-from .._errors import InputError, SingularCovarianceError
-from .._math import log_resp_rows
-from ._models import MODELS, log_density
+from .._em_numba import n_blocks_for, padded_features
+from .._errors import InputError
+from ._kernels import CODES, ERRORS, me_loop
+from ._models import MODELS
 
 __all__ = ["EMControl", "MEFit", "me"]
 
@@ -170,35 +171,24 @@ def me(X, model, z, control=None):
     """
     control = control or EMControl()
     X, z = _check_inputs(X, model, z)
-    m = MODELS[model]
     n, d = X.shape
     G = z.shape[1]
     tol, inner_tol = control.tol
     itmax, inner_itmax = control.itmax
-    state = None
-    old = np.nan
-    iterations = 0
-    inner = []
-    converged = False
-    try:
-        while iterations < itmax:
-            pro, mean, sigma, state = m.m_step(X, z, state, inner_tol, inner_itmax)
-            inner.append(state.get("inner_iterations", 0))
-            logp = log_density(X, mean, sigma, control.eps) + np.log(pro)
-            lse, z = log_resp_rows(logp)
-            loglik = float(np.sum(lse))
-            iterations += 1
-            if np.isfinite(old) and abs(loglik - old) <= tol * (1.0 + abs(loglik)):
-                converged = True
-                break
-            old = loglik
-    except SingularCovarianceError as err:
+    status, k, loglik, pro, mean, sigma, z, iterations, converged, inner = me_loop(
+        CODES[model], np.ascontiguousarray(X), np.ascontiguousarray(z),
+        float(tol), float(inner_tol), int(itmax), int(inner_itmax),
+        float(control.eps), n_blocks_for(n), padded_features(d),
+    )  # fmt: skip
+    inner = inner.tolist()
+    if status:
         nan = np.nan
         return MEFit(
             model, n, d, G, nan, np.full(G, nan), np.full((G, d), nan),
-            np.full((G, d, d), nan), np.full((n, G), nan), iterations, False,
-            str(err), inner,
+            np.full((G, d, d), nan), np.full((n, G), nan), int(iterations), False,
+            ERRORS[status].format(k=k + 1), inner,
         )  # fmt: skip
     return MEFit(
-        model, n, d, G, loglik, pro, mean, sigma, z, iterations, converged, None, inner
-    )
+        model, n, d, G, float(loglik), pro, mean, sigma, z, int(iterations),
+        bool(converged), None, inner,
+    )  # fmt: skip
