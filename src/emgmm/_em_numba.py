@@ -60,7 +60,9 @@ from numba import (
     njit,
     prange,
     set_num_threads,
+    types,
 )
+from numba.extending import overload
 
 __all__ = [
     "column_sums",
@@ -314,7 +316,6 @@ def _fused_full_blocks(
     n_samples = X.shape[0]
     n_features = len(shift)
     n_components = means.shape[0]
-    n_pairs = n_features * (n_features + 1) // 2
     lse_sum = np.zeros(n_blocks)
     nk = np.zeros((n_blocks, n_components))
     sx = np.zeros((n_blocks, n_components, n_features))
@@ -323,41 +324,88 @@ def _fused_full_blocks(
     for b in prange(n_blocks):
         start = b * step
         stop = min(n_samples, start + step)
-        xt = np.empty((n_features, _TILE))
-        logp = np.empty((n_components, _TILE))
-        diff = np.empty((n_features, _TILE))
-        rdiff = np.empty((n_features, _TILE))
-        y = np.empty(_TILE)
-        mx = np.empty(_TILE)
-        s = np.empty(_TILE)
-        lse = np.empty(_TILE)
-        w = np.ones(_TILE)
-        bits = np.empty(_TILE, dtype=np.int64)
-        # sums of the block: tile after tile, in order
-        b_lse = 0.0
-        b_stats = np.zeros((n_components, 1 + n_features + n_pairs))
-        for row0 in range(start, stop, _TILE):
-            n_rows = min(_TILE, stop - row0)
-            _load_tile(X, shift, row0, n_rows, xt)
-            if weighted:
-                for p in range(n_rows):
-                    w[p] = sample_weight[row0 + p]
-                for p in range(n_rows, _TILE):
-                    w[p] = 0.0
-            _tile_log_prob(xt, shift, log_w, means, prec_chol, logp)
-            _tile_resp(logp, w, n_rows, mx, s, lse, y, bits)
-            b_lse += _tile_dot(lse, w)
-            _tile_accumulate(xt, shift, means, logp, diff, rdiff, b_stats)
-        lse_sum[b] = b_lse
-        for k in range(n_components):
-            nk[b, k] = b_stats[k, 0]
-            pair = 1 + n_features
-            for j in range(n_features):
-                sx[b, k, j] = b_stats[k, 1 + j]
-                for t in range(j + 1):
-                    sxx[b, k, j, t] = b_stats[k, pair]
-                    pair += 1
+        lse_sum[b] = unrolled_block(
+            X, shift, log_w, means, prec_chol, sample_weight, weighted, start,
+            stop, nk[b], sx[b], sxx[b],
+        )  # fmt: skip
     return lse_sum, nk, sx, sxx
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def unrolled_block(
+    X, shift, log_w, means, prec_chol, sample_weight, weighted, start, stop, nk,
+    sx, sxx,
+):  # fmt: skip
+    """Rows ``start:stop`` of the unrolled kernel's pass, as :func:`blocked_block`
+    (``shift`` a tuple, the factors unpadded; the lower triangle of ``sxx``)."""
+    n_features = len(shift)
+    n_components = means.shape[0]
+    n_pairs = n_features * (n_features + 1) // 2
+    xt = np.empty((n_features, _TILE))
+    logp = np.empty((n_components, _TILE))
+    diff = np.empty((n_features, _TILE))
+    rdiff = np.empty((n_features, _TILE))
+    y = np.empty(_TILE)
+    mx = np.empty(_TILE)
+    s = np.empty(_TILE)
+    lse = np.empty(_TILE)
+    w = np.ones(_TILE)
+    bits = np.empty(_TILE, dtype=np.int64)
+    # sums of the block: tile after tile, in order
+    b_lse = 0.0
+    b_stats = np.zeros((n_components, 1 + n_features + n_pairs))
+    for row0 in range(start, stop, _TILE):
+        n_rows = min(_TILE, stop - row0)
+        _load_tile(X, shift, row0, n_rows, xt)
+        if weighted:
+            for p in range(n_rows):
+                w[p] = sample_weight[row0 + p]
+            for p in range(n_rows, _TILE):
+                w[p] = 0.0
+        _tile_log_prob(xt, shift, log_w, means, prec_chol, logp)
+        _tile_resp(logp, w, n_rows, mx, s, lse, y, bits)
+        b_lse += _tile_dot(lse, w)
+        _tile_accumulate(xt, shift, means, logp, diff, rdiff, b_stats)
+    for k in range(n_components):
+        nk[k] += b_stats[k, 0]
+        pair = 1 + n_features
+        for j in range(n_features):
+            sx[k, j] += b_stats[k, 1 + j]
+            for t in range(j + 1):
+                sxx[k, j, t] += b_stats[k, pair]
+                pair += 1
+    return b_lse
+
+
+def block_pass(
+    X, shift, log_w, means, prec_chol, sample_weight, weighted, start, stop, nk,
+    sx, sxx,
+):  # fmt: skip
+    """One row block of the fused pass, in compiled code: :func:`unrolled_block`
+    when ``shift`` is a tuple, :func:`blocked_block` when it is an array (the
+    layouts :func:`full_iteration_data` makes).  Serial: callers that run
+    blocks one after another (mclust's EM, whose compiled loop cannot call a
+    parallel kernel and stay cacheable) get the bytes of the parallel pass."""
+    raise NotImplementedError("block_pass is called from compiled code only")
+
+
+@overload(block_pass, jit_options={"cache": True})
+def _block_pass(
+    X, shift, log_w, means, prec_chol, sample_weight, weighted, start, stop, nk,
+    sx, sxx,
+):  # fmt: skip
+    block = unrolled_block if isinstance(shift, types.BaseTuple) else blocked_block
+
+    def impl(
+        X, shift, log_w, means, prec_chol, sample_weight, weighted, start, stop,
+        nk, sx, sxx,
+    ):  # fmt: skip
+        return block(
+            X, shift, log_w, means, prec_chol, sample_weight, weighted, start,
+            stop, nk, sx, sxx,
+        )  # fmt: skip
+
+    return impl
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -554,10 +602,8 @@ def blocked_block(
     sx, sxx,
 ):  # fmt: skip
     """Rows ``start:stop`` of the blocked kernel's pass: their statistics added
-    to ``nk``, ``sx`` and ``sxx`` (zeros: the block's own), their ``sum w log p``
-    returned.  Serial; callers that run one block after another (mclust's EM,
-    whose compiled loop cannot call a parallel kernel and stay cacheable) get
-    the bytes of the parallel pass."""
+    to ``nk``, ``sx`` and ``sxx`` (zeros: the block's own; the lower block
+    triangle of ``sxx``, padded), their ``sum w log p`` returned."""
     n_components = means.shape[0]
     n_padded = prec_chol.shape[1]
     xt = np.zeros((n_padded, _TILE))
