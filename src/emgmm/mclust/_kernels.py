@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._em_numba import blocked_block
+from .._em_numba import block_pass
 
 __all__ = ["CODES", "ERRORS", "m_step", "me_loop"]
 
@@ -433,22 +433,40 @@ def _polar(M):
             break
     # U: the columns of A normalised; zero columns completed.
     for j in range(d):
-        norm = math.sqrt((A[:, j] ** 2).sum())
+        norm = 0.0
+        for i in range(d):
+            norm += A[i, j] * A[i, j]
         if norm > 0.0:
-            A[:, j] /= norm
+            norm = math.sqrt(norm)
+            for i in range(d):
+                A[i, j] /= norm
     for j in range(d):
-        if (A[:, j] ** 2).sum() == 0.0:
-            best = np.zeros(d)
-            for e in range(d):
-                v = np.zeros(d)
-                v[e] = 1.0
-                for m in range(d):
-                    if m != j:
-                        v -= (A[:, m] * v).sum() * A[:, m]
-                if (v**2).sum() > (best**2).sum():
-                    best = v
-            A[:, j] = best / math.sqrt((best**2).sum())
-    return -(A @ V.T)
+        if A[:, j].any():
+            continue
+        best = np.zeros(d)
+        v = np.empty(d)
+        for e in range(d):
+            v[:] = 0.0
+            v[e] = 1.0
+            for m in range(d):
+                if m != j:
+                    dot = 0.0
+                    for i in range(d):
+                        dot += A[i, m] * v[i]
+                    for i in range(d):
+                        v[i] -= dot * A[i, m]
+            if (v * v).sum() > (best * best).sum():
+                best[:] = v
+        A[:, j] = best / math.sqrt((best * best).sum())
+    # -U V^T, without a BLAS call (a d x d product costs less than the call).
+    Q = np.empty((d, d))
+    for i in range(d):
+        for j in range(d):
+            t = 0.0
+            for m in range(d):
+                t += A[i, m] * V[j, m]
+            Q[i, j] = -t
+    return Q
 
 
 @njit(cache=True)
@@ -670,14 +688,17 @@ def _covariances(code, nk, W, state_lam, state_shape, state_D, state_A, has_stat
 
 
 @njit(cache=True)
-def me_loop(code, X, z, tol, inner_tol, itmax, inner_itmax, eps, n_blocks, n_padded):
+def me_loop(code, X, z, tol, inner_tol, itmax, inner_itmax, eps, shift, n_blocks,
+            n_padded):  # fmt: skip
     """mclust's ``me()`` for model ``code`` from responsibilities ``z``.
 
     The first M-step takes its statistics from ``z``; every E-step is the
-    engine's fused pass (:func:`emgmm._em_numba.blocked_block`: the
+    engine's fused pass (:func:`emgmm._em_numba.block_pass`: the
     log-likelihood of the parameters just estimated and the next M-step's
     sums, centred at the current means), over ``n_blocks`` row blocks, one
-    after another, with the factors padded to ``n_padded`` features.  The
+    after another, in the kernel's layout: coordinates shifted by ``shift``
+    (a tuple for the unrolled kernel, an array for the blocked one) and the
+    factors padded to ``n_padded`` features.  The
     returned ``z`` is computed once, from the returned parameters.
 
     Returns (status, component, loglik, pro, mean, sigma, z, iterations,
@@ -697,10 +718,6 @@ def me_loop(code, X, z, tol, inner_tol, itmax, inner_itmax, eps, n_blocks, n_pad
     state_A = np.empty((G, d))
     Linv = np.empty((G, d, d))
     log_w = np.empty(G)
-    # The pass works in coordinates shifted by the column means.
-    shift = np.empty(d)
-    for j in range(d):
-        shift[j] = X[:, j].sum() / n
     centres = np.empty((G, d))
     prec_chol = np.zeros((G, n_padded, n_padded))
     no_weights = np.ones(0)
@@ -743,7 +760,7 @@ def me_loop(code, X, z, tol, inner_tol, itmax, inner_itmax, eps, n_blocks, n_pad
         loglik = 0.0
         step = (n + n_blocks - 1) // n_blocks
         for b in range(n_blocks):
-            loglik += blocked_block(
+            loglik += block_pass(
                 X, shift, log_w, centres, prec_chol, no_weights, False, b * step,
                 min(n, (b + 1) * step), nk_b[b], sx_b[b], sxx_b[b],
             )  # fmt: skip
