@@ -37,7 +37,16 @@ class EMResult:
     converged: bool = False
 
 
-def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.inf):
+def run_em(
+    engine,
+    params,
+    *,
+    max_iter,
+    tol,
+    on_iteration=None,
+    lower_bound=-np.inf,
+    replay=None,
+):
     """EM iterations of one start, with sklearn's stopping rule.
 
     Parameters
@@ -58,6 +67,13 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
         the lower bound.
     lower_bound : float, default=-inf
         Lower bound of ``params`` (a warm start passes the previous one).
+    replay : {'none', 'means', 'covariances'}, default=None
+        Set when ``on_iteration`` may be called after the iterations rather
+        than during them, reading only ``params.weights`` and
+        ``params.means`` (and ``params.covariances`` for 'covariances').
+        Then (or without ``on_iteration``) iterations that the engine runs in
+        one compiled call (:meth:`emgmm._engine.Engine.serial_iterations`)
+        run there, with the same arithmetic as one at a time.
 
     Returns
     -------
@@ -65,7 +81,24 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
     """
     result = EMResult(params, 0, lower_bound)
     with engine.blas_guard(params), engine.kernel_threads(params):
-        for n_iter in range(1, max_iter + 1):
+        if on_iteration is None or replay is not None:
+            record = _RECORD[replay] if on_iteration is not None else 0
+            run = engine.serial_iterations(params, max_iter, tol, lower_bound, record)
+            if run is not None:
+                params, totals, history, result.converged, failed = run
+                for i, total in enumerate(totals.tolist()):
+                    previous = result.lower_bound
+                    result.lower_bound = total / engine.total_weight
+                    result.lower_bounds.append(result.lower_bound)
+                    result.n_iter = i + 1
+                    if on_iteration is not None:
+                        state = _Replayed(*(h[i] if len(h) else None for h in history))
+                        on_iteration(i + 1, state, total, result.lower_bound - previous)
+                result.params = params
+                if not failed:
+                    return result
+                # a covariance failed: the step below redoes it and raises
+        for n_iter in range(result.n_iter + 1, max_iter + 1):
             previous = result.lower_bound
             total, result.params = engine.em_step(result.params, n_iter)
             result.lower_bound = total / engine.total_weight
@@ -78,6 +111,18 @@ def run_em(engine, params, *, max_iter, tol, on_iteration=None, lower_bound=-np.
                 result.converged = True
                 break
     return result
+
+
+_RECORD = {"none": 0, "means": 1, "covariances": 2}
+
+
+@dataclass
+class _Replayed:
+    """What a replayed ``on_iteration`` reads of an iteration's parameters."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray = None
 
 
 def sklearn_labels(X, n_clusters, random_state, sample_weight=None):

@@ -1240,3 +1240,132 @@ def full_iteration(
                 weighted, n_blocks,
             )  # fmt: skip
     return _finish_full_iteration(*sums, means, shift, reg_covar, eps)
+
+
+def serial_iterations(
+    data, weights, means, prec_chol, log_const, reg_covar, eps, max_iter, tol,
+    total_weight, lower_bound, record,
+):  # fmt: skip
+    """Up to ``max_iter`` EM iterations of a full-covariance fit in one compiled
+    call, for data of one row block (:func:`n_blocks_for`: under 8,192 rows).
+
+    Each iteration is :func:`full_iteration`'s pass and M-step, with the
+    log-weights computed in the compiled code (``math.log``, the C library's,
+    as Python's ``math.log``) and scikit-learn's stopping rule: the lower
+    bound ``total / total_weight`` changed by less than ``tol`` (pass a
+    negative ``tol`` to run all ``max_iter``).  One block is one thread's
+    work whatever the thread count, so there is no parallel region: at 1,000
+    rows its launch and a Python round trip per iteration cost more than the
+    pass.
+
+    Parameters
+    ----------
+    data : tuple
+        From :func:`full_iteration_data`.
+    weights, means, prec_chol, log_const : ndarray
+        The start, as :func:`full_iteration` takes them (``weights`` not
+        logged).
+    reg_covar, eps : float
+        As :func:`full_m_step`'s.
+    max_iter : int
+    tol : float
+    total_weight : float
+        ``sum_i w_i``.
+    lower_bound : float
+        The start's lower bound (``-inf`` for a new start).
+    record : int
+        Per iteration, 0: nothing, 1: also the weights and means, 2: also the
+        covariances.
+
+    Returns
+    -------
+    weights, means, covariances, prec_chol, log_const : ndarray
+        After the last completed iteration (the start's ``covariances`` are
+        not known here: with no completed iteration they are empty).
+    totals : ndarray of shape (n_iter,)
+        ``sum_i w_i log p(x_i)`` under each iteration's parameters.
+    history : tuple of 3 ndarrays
+        The weights, means and covariances after each iteration (empty
+        unless ``record`` asks for them).
+    n_iter : int
+    converged : bool
+    failed : int
+        The component whose covariance failed in iteration ``n_iter + 1``, or
+        -1; the caller redoes that iteration to raise the model's error.
+    """
+    X, shift, layout, sample_weight, weighted, n_blocks = data
+    if n_blocks != 1:
+        raise ValueError(f"serial_iterations serves one row block, got {n_blocks}")
+    kernel_shift, n_padded = (
+        (layout, X.shape[1]) if isinstance(layout, tuple) else (shift, layout)
+    )
+    weights, means, prec_chol, log_const = _as_f64(weights, means, prec_chol, log_const)
+    return _serial_iterations(
+        X, kernel_shift, shift, weights, means, prec_chol, log_const,
+        sample_weight, weighted, n_padded, reg_covar, eps, int(max_iter),
+        float(tol), float(total_weight), float(lower_bound), int(record),
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _serial_iterations(
+    X, kernel_shift, shift, weights, means, prec_chol, log_const, sample_weight,
+    weighted, n_padded, reg_covar, eps, max_iter, tol, total_weight, lower_bound,
+    record,
+):  # fmt: skip
+    n_samples, n_features = X.shape
+    n_components = means.shape[0]
+    log_w = np.empty(n_components)
+    factors = np.zeros((n_components, n_padded, n_padded))
+    lse_sum = np.zeros(1)
+    nk_b = np.zeros((1, n_components))
+    sx_b = np.zeros((1, n_components, n_features))
+    sxx_b = np.zeros((1, n_components, n_padded, n_padded))
+    totals = np.empty(max_iter)
+    n_rec = max_iter if record >= 1 else 0
+    rec_w = np.empty((n_rec, n_components))
+    rec_m = np.empty((n_rec, n_components, n_features))
+    rec_c = np.empty((max_iter if record >= 2 else 0, n_components, n_features,
+                      n_features))  # fmt: skip
+    covariances = np.empty((0, n_features, n_features))
+    n_iter = 0
+    converged = False
+    failed = -1
+    for it in range(max_iter):
+        for k in range(n_components):
+            log_w[k] = log_const[k] + math.log(weights[k])
+            for i in range(n_features):
+                for j in range(n_features):
+                    factors[k, i, j] = prec_chol[k, i, j]
+        nk_b[:] = 0.0
+        sx_b[:] = 0.0
+        sxx_b[:] = 0.0
+        lse_sum[0] = block_pass(
+            X, kernel_shift, log_w, means, factors, sample_weight, weighted, 0,
+            n_samples, nk_b[0], sx_b[0], sxx_b[0],
+        )  # fmt: skip
+        total, w, m, c, p, lc, fail = _finish_full_iteration(
+            lse_sum, nk_b, sx_b, sxx_b[:, :, :n_features, :n_features], means,
+            shift, reg_covar, eps,
+        )  # fmt: skip
+        if fail >= 0:
+            failed = fail
+            break
+        weights, means, covariances, prec_chol, log_const = w, m, c, p, lc
+        totals[it] = total
+        if record >= 1:
+            rec_w[it] = weights
+            rec_m[it] = means
+        if record >= 2:
+            rec_c[it] = covariances
+        n_iter = it + 1
+        previous = lower_bound
+        lower_bound = total / total_weight
+        if abs(lower_bound - previous) < tol:
+            converged = True
+            break
+    return (
+        weights, means, covariances, prec_chol, log_const, totals[:n_iter],
+        (rec_w[:n_iter], rec_m[:n_iter], rec_c[: min(n_iter, rec_c.shape[0])]),
+        n_iter, converged, failed,
+    )  # fmt: skip

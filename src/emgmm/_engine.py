@@ -381,16 +381,16 @@ class Engine:
         return total, self.next_params(stats, params, iteration)
 
     def _full_iteration(self, params):
-        """:meth:`em_step` by :func:`full_iteration`; None where a covariance
-        failed."""
-        from ._em_numba import full_iteration, full_iteration_data
+        """:meth:`em_step` by :func:`full_iteration` (or, for one row block,
+        :meth:`serial_iterations`); None where a covariance failed."""
+        from ._em_numba import full_iteration
 
-        if self._kernel_data is None:
-            self._kernel_data = full_iteration_data(
-                self.X, self.shift, self.sample_weight
-            )
+        run = self.serial_iterations(params, 1, None, -np.inf)
+        if run is not None:
+            new, totals, _, _, failed = run
+            return None if failed else (float(totals[0]), new)
         total, *new, failed = full_iteration(
-            self._kernel_data,
+            self.kernel_data(),
             np.log(params.weights),
             params.means,
             params.prec_chol,
@@ -400,6 +400,48 @@ class Engine:
             self.eps,
         )
         return None if failed >= 0 else (total, Params(*new))
+
+    def kernel_data(self):
+        """The data as the one-call iterations take them, made once."""
+        from ._em_numba import full_iteration_data
+
+        if self._kernel_data is None:
+            self._kernel_data = full_iteration_data(
+                self.X, self.shift, self.sample_weight
+            )
+        return self._kernel_data
+
+    def serial_iterations(self, params, max_iter, tol, lower_bound, record=0):
+        """Up to ``max_iter`` of :func:`emgmm._em.run_em`'s iterations in one
+        compiled call (:func:`emgmm._em_numba.serial_iterations`), where they
+        run there: full covariance on the numba kernels, one row block (under
+        8,192 rows).  None elsewhere.
+
+        ``tol`` None runs all ``max_iter``; ``record`` as there.  Returns
+        ``(params, totals, history, converged, failed)``: the parameters
+        after the last completed iteration (``params`` if none completed),
+        each iteration's ``sum_i w_i log p(x_i)``, what ``record`` asked for,
+        whether the tolerance was met, and whether a covariance failed in the
+        next iteration (whose passes then raise the model's error).
+        """
+        if not (
+            self.one_call_iterations
+            and self.model.name == "full"
+            and self.use_numba(params)
+        ):
+            return None
+        data = self.kernel_data()
+        if data[-1] != 1:  # several row blocks: the parallel passes
+            return None
+        from ._em_numba import serial_iterations
+
+        *new, totals, history, n_iter, converged, failed = serial_iterations(
+            data, params.weights, params.means, params.prec_chol, params.log_const,
+            self.reg_covar, self.eps, max_iter, -1.0 if tol is None else tol,
+            self.total_weight, lower_bound, record,
+        )  # fmt: skip
+        params = Params(*new) if n_iter else params
+        return params, totals, history, bool(converged), failed >= 0
 
     def e_step_stats(self, params):
         """E-step with ``params`` and the statistics of the M-step.

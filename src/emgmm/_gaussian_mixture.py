@@ -388,6 +388,9 @@ default=None
                     tol=self.tol,
                     lower_bound=lower_bound,
                     on_iteration=on_iteration,
+                    # without verbose output, the history can be recorded
+                    # after the iterations (one compiled call on small data)
+                    replay=self.history if self.verbose == 0 else None,
                 )
             except SingularCovarianceError as err:
                 if n_init == 1:

@@ -314,3 +314,99 @@ def test_fit_by_one_call_iterations_equals_fit_by_passes(
     assert one_call.lower_bound_ == passes.lower_bound_
     for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
         assert np.array_equal(getattr(one_call, name), getattr(passes, name))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    ("n_samples", "n_features", "n_components"),
+    [(300, 1, 3), (1000, 2, 4), (5000, 3, 4), (2000, 9, 5)],
+)
+def test_serial_iterations_equal_one_call_iterations(
+    n_samples, n_features, n_components, weighted
+):
+    """Each of serial_iterations' steps is full_iteration's, bit for bit, given
+    the log-weights as the loop takes them (the C library's log)."""
+    X, shift, log_weights, means, prec_chol, log_const = _problem(
+        n_samples, n_features, n_components, np.float64
+    )
+    sample_weight = np.random.default_rng(2).random(n_samples) if weighted else None
+    eps = np.finfo(np.float64).eps
+    data = _em_numba.full_iteration_data(X, shift, sample_weight)
+    weights = np.exp(log_weights)
+    total_weight = n_samples if sample_weight is None else sample_weight.sum()
+    *got, totals, history, n_iter, converged, failed = _em_numba.serial_iterations(
+        data, weights, means, prec_chol, log_const, 1e-6, eps, 6, -1.0,
+        total_weight, -np.inf, 2,
+    )  # fmt: skip
+    assert (n_iter, converged, failed) == (6, False, -1)
+    params = (weights, means, None, prec_chol, log_const)
+    for it in range(6):
+        logged = np.array([math.log(w) for w in params[0]])
+        total, *params, fail = _em_numba.full_iteration(
+            data, logged, params[1], params[3], params[4], 2, 1e-6, eps
+        )
+        assert fail == -1 and total == totals[it]
+        for recorded, want in zip(history, params[:3], strict=True):
+            assert np.array_equal(recorded[it], want)
+    for a, b in zip(got, params, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_serial_iterations_stop_and_fail_as_run_em_would():
+    """The tolerance ends the loop where sklearn's rule does; a covariance that
+    fails ends it with the last good parameters and the failing component."""
+    X, shift, log_weights, means, prec_chol, log_const = _problem(800, 2, 3, np.float64)
+    data = _em_numba.full_iteration_data(X, shift, None)
+    eps = np.finfo(np.float64).eps
+    start = (np.exp(log_weights), means, prec_chol, log_const)
+    run = _em_numba.serial_iterations(
+        data, *start, 1e-6, eps, 500, -1.0, 800.0, -np.inf, 0
+    )
+    bounds = run[5] / 800.0
+    changes = np.abs(np.diff(np.r_[-np.inf, bounds]))
+    tol = float(np.sort(changes)[len(changes) // 2])  # met halfway through
+    stop = int(np.argmax(changes < tol)) + 1
+    run = _em_numba.serial_iterations(
+        data, *start, 1e-6, eps, 500, tol, 800.0, -np.inf, 0
+    )
+    assert (run[7], run[8], run[9]) == (stop, True, -1)
+    # rows that are one point: the component holding them has zero covariance
+    Y = np.repeat(np.array([[0.0, 0.0], [50.0, 50.0], [50.0, 60.0]]), 400, axis=0)
+    Y[400:] += np.random.default_rng(0).normal(size=(800, 2))
+    data = _em_numba.full_iteration_data(Y, np.zeros(2), None)
+    log_const = np.full(2, -np.log(2 * np.pi))
+    start = (
+        [0.3, 0.7],
+        [[0.0, 0.0], [50.0, 55.0]],
+        np.stack([np.eye(2)] * 2),
+        log_const,
+    )
+    *_, n_iter, converged, failed = _em_numba.serial_iterations(
+        data, *start, 0.0, 0.0, 10, -1.0, 1200.0, -np.inf, 0
+    )
+    assert (n_iter, converged, failed) == (0, False, 0)
+
+
+@pytest.mark.parametrize("history", ["none", "means", "covariances"])
+def test_fit_in_one_call_equals_fit_step_by_step(capsys, history):
+    """A fit whose iterations run in one compiled call (verbose=0) is the same
+    bytes, history included, as one whose callback runs after each step
+    (verbose=2), and as scikit-learn's to 1e-10."""
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    from emgmm import GaussianMixture
+
+    X = _problem(3000, 3, 4, np.float64, offset=0.0)[0]
+    kwargs = dict(n_components=4, n_init=2, random_state=0, history=history)
+    quiet = GaussianMixture(**kwargs).fit(X)
+    loud = GaussianMixture(**kwargs, verbose=2, verbose_interval=1).fit(X)
+    assert "Iteration" in capsys.readouterr().out
+    assert (quiet.n_iter_, quiet.lower_bound_) == (loud.n_iter_, loud.lower_bound_)
+    for name in ("weights_", "means_", "covariances_", "lower_bounds_"):
+        assert np.array_equal(getattr(quiet, name), getattr(loud, name))
+    assert quiet.history_.keys() == loud.history_.keys()
+    for key, value in quiet.history_.items():
+        assert np.array_equal(value, loud.history_[key])
+    sk = SkGaussianMixture(n_components=4, n_init=2, random_state=0).fit(X)
+    assert sk.n_iter_ == quiet.n_iter_
+    np.testing.assert_allclose(quiet.means_, sk.means_, rtol=1e-10, atol=1e-10)
