@@ -72,7 +72,7 @@ def run_em(
         than during them, reading only ``params.weights`` and
         ``params.means`` (and ``params.covariances`` for 'covariances').
         Then (or without ``on_iteration``) iterations that the engine runs in
-        one compiled call (:meth:`emgmm._engine.Engine.serial_iterations`)
+        one compiled call (:meth:`emgmm._engine.Engine.compiled_iterations`)
         run there, with the same arithmetic as one at a time.
 
     Returns
@@ -83,7 +83,7 @@ def run_em(
     with engine.blas_guard(params), engine.kernel_threads(params):
         if on_iteration is None or replay is not None:
             record = _RECORD[replay] if on_iteration is not None else 0
-            run = engine.serial_iterations(params, max_iter, tol, lower_bound, record)
+            run = engine.compiled_iterations(params, max_iter, tol, lower_bound, record)
             if run is not None:
                 params, totals, history, result.converged, failed = run
                 for i, total in enumerate(totals.tolist()):

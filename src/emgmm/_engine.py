@@ -365,8 +365,7 @@ class Engine:
 
         Returns the (weighted) sum over points of ``log p(x_i)`` under
         ``params`` and the next :class:`Params`.  For 'full' on the numba
-        kernels it is :func:`emgmm._em_numba.full_iteration` (the same bits as
-        the pass and the M-step below it).
+        kernels it is one step of :meth:`compiled_iterations`.
         """
         if (
             self.one_call_iterations
@@ -381,25 +380,10 @@ class Engine:
         return total, self.next_params(stats, params, iteration)
 
     def _full_iteration(self, params):
-        """:meth:`em_step` by :func:`full_iteration` (or, for one row block,
-        :meth:`serial_iterations`); None where a covariance failed."""
-        from ._em_numba import full_iteration
-
-        run = self.serial_iterations(params, 1, None, -np.inf)
-        if run is not None:
-            new, totals, _, _, failed = run
-            return None if failed else (float(totals[0]), new)
-        total, *new, failed = full_iteration(
-            self.kernel_data(),
-            np.log(params.weights),
-            params.means,
-            params.prec_chol,
-            params.log_const,
-            self.n_threads,
-            self.reg_covar,
-            self.eps,
-        )
-        return None if failed >= 0 else (total, Params(*new))
+        """:meth:`em_step` by :meth:`compiled_iterations`; None where a
+        covariance failed."""
+        new, totals, _, _, failed = self.compiled_iterations(params, 1, None, -np.inf)
+        return None if failed else (float(totals[0]), new)
 
     def kernel_data(self):
         """The data as the one-call iterations take them, made once."""
@@ -411,11 +395,10 @@ class Engine:
             )
         return self._kernel_data
 
-    def serial_iterations(self, params, max_iter, tol, lower_bound, record=0):
+    def compiled_iterations(self, params, max_iter, tol, lower_bound, record=0):
         """Up to ``max_iter`` of :func:`emgmm._em.run_em`'s iterations in one
-        compiled call (:func:`emgmm._em_numba.serial_iterations`), where they
-        run there: full covariance on the numba kernels, one row block (under
-        8,192 rows).  None elsewhere.
+        compiled call (:func:`emgmm._em_numba.compiled_iterations`), where
+        they run there: full covariance on the numba kernels.  None elsewhere.
 
         ``tol`` None runs all ``max_iter``; ``record`` as there.  Returns
         ``(params, totals, history, converged, failed)``: the parameters
@@ -430,15 +413,13 @@ class Engine:
             and self.use_numba(params)
         ):
             return None
-        data = self.kernel_data()
-        if data[-1] != 1:  # several row blocks: the parallel passes
-            return None
-        from ._em_numba import serial_iterations
+        from ._em_numba import compiled_iterations
 
-        *new, totals, history, n_iter, converged, failed = serial_iterations(
-            data, params.weights, params.means, params.prec_chol, params.log_const,
-            self.reg_covar, self.eps, max_iter, -1.0 if tol is None else tol,
-            self.total_weight, lower_bound, record,
+        *new, totals, history, n_iter, converged, failed = compiled_iterations(
+            self.kernel_data(), params.weights, params.means, params.prec_chol,
+            params.log_const, self.reg_covar, self.eps, max_iter,
+            -1.0 if tol is None else tol, self.total_weight, lower_bound, record,
+            self.n_threads,
         )  # fmt: skip
         params = Params(*new) if n_iter else params
         return params, totals, history, bool(converged), failed >= 0

@@ -319,13 +319,21 @@ def test_fit_by_one_call_iterations_equals_fit_by_passes(
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize(
     ("n_samples", "n_features", "n_components"),
-    [(300, 1, 3), (1000, 2, 4), (5000, 3, 4), (2000, 9, 5)],
+    [
+        (300, 1, 3),
+        (1000, 2, 4),
+        (5000, 3, 4),
+        (2000, 9, 5),
+        (9000, 2, 5),
+        (20_000, 5, 3),
+    ],
 )
-def test_serial_iterations_equal_one_call_iterations(
+def test_compiled_iterations_equal_one_call_iterations(
     n_samples, n_features, n_components, weighted
 ):
-    """Each of serial_iterations' steps is full_iteration's, bit for bit, given
-    the log-weights as the loop takes them (the C library's log)."""
+    """Each of compiled_iterations' steps is full_iteration's, bit for bit, on
+    1 and 2 threads, given the log-weights as the loop takes them (the C
+    library's log); one row block and several."""
     X, shift, log_weights, means, prec_chol, log_const = _problem(
         n_samples, n_features, n_components, np.float64
     )
@@ -334,40 +342,43 @@ def test_serial_iterations_equal_one_call_iterations(
     data = _em_numba.full_iteration_data(X, shift, sample_weight)
     weights = np.exp(log_weights)
     total_weight = n_samples if sample_weight is None else sample_weight.sum()
-    *got, totals, history, n_iter, converged, failed = _em_numba.serial_iterations(
-        data, weights, means, prec_chol, log_const, 1e-6, eps, 6, -1.0,
-        total_weight, -np.inf, 2,
-    )  # fmt: skip
-    assert (n_iter, converged, failed) == (6, False, -1)
-    params = (weights, means, None, prec_chol, log_const)
-    for it in range(6):
-        logged = np.array([math.log(w) for w in params[0]])
-        total, *params, fail = _em_numba.full_iteration(
-            data, logged, params[1], params[3], params[4], 2, 1e-6, eps
-        )
-        assert fail == -1 and total == totals[it]
-        for recorded, want in zip(history, params[:3], strict=True):
-            assert np.array_equal(recorded[it], want)
-    for a, b in zip(got, params, strict=True):
-        assert np.array_equal(a, b)
+    for n_threads in (1, 2):
+        *got, totals, history, n_iter, converged, failed = (
+            _em_numba.compiled_iterations(
+                data, weights, means, prec_chol, log_const, 1e-6, eps, 6, -1.0,
+                total_weight, -np.inf, 2, n_threads,
+            )
+        )  # fmt: skip
+        assert (n_iter, converged, failed) == (6, False, -1)
+        params = (weights, means, None, prec_chol, log_const)
+        for it in range(6):
+            logged = np.array([math.log(w) for w in params[0]])
+            total, *params, fail = _em_numba.full_iteration(
+                data, logged, params[1], params[3], params[4], 2, 1e-6, eps
+            )
+            assert fail == -1 and total == totals[it]
+            for recorded, want in zip(history, params[:3], strict=True):
+                assert np.array_equal(recorded[it], want)
+        for a, b in zip(got, params, strict=True):
+            assert np.array_equal(a, b)
 
 
-def test_serial_iterations_stop_and_fail_as_run_em_would():
+def test_compiled_iterations_stop_and_fail_as_run_em_would():
     """The tolerance ends the loop where sklearn's rule does; a covariance that
     fails ends it with the last good parameters and the failing component."""
     X, shift, log_weights, means, prec_chol, log_const = _problem(800, 2, 3, np.float64)
     data = _em_numba.full_iteration_data(X, shift, None)
     eps = np.finfo(np.float64).eps
     start = (np.exp(log_weights), means, prec_chol, log_const)
-    run = _em_numba.serial_iterations(
-        data, *start, 1e-6, eps, 500, -1.0, 800.0, -np.inf, 0
+    run = _em_numba.compiled_iterations(
+        data, *start, 1e-6, eps, 500, -1.0, 800.0, -np.inf, 0, 1
     )
     bounds = run[5] / 800.0
     changes = np.abs(np.diff(np.r_[-np.inf, bounds]))
     tol = float(np.sort(changes)[len(changes) // 2])  # met halfway through
     stop = int(np.argmax(changes < tol)) + 1
-    run = _em_numba.serial_iterations(
-        data, *start, 1e-6, eps, 500, tol, 800.0, -np.inf, 0
+    run = _em_numba.compiled_iterations(
+        data, *start, 1e-6, eps, 500, tol, 800.0, -np.inf, 0, 1
     )
     assert (run[7], run[8], run[9]) == (stop, True, -1)
     # rows that are one point: the component holding them has zero covariance
@@ -381,8 +392,8 @@ def test_serial_iterations_stop_and_fail_as_run_em_would():
         np.stack([np.eye(2)] * 2),
         log_const,
     )
-    *_, n_iter, converged, failed = _em_numba.serial_iterations(
-        data, *start, 0.0, 0.0, 10, -1.0, 1200.0, -np.inf, 0
+    *_, n_iter, converged, failed = _em_numba.compiled_iterations(
+        data, *start, 0.0, 0.0, 10, -1.0, 1200.0, -np.inf, 0, 2
     )
     assert (n_iter, converged, failed) == (0, False, 0)
 
