@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from emgmm import mclust
-from emgmm.mclust import _hc
+from emgmm.mclust import _hc_numba
 
 
 def _vvv_term(nk, W, omega, alpha=1.0, beta=1.0, log=np.log):
@@ -218,9 +218,9 @@ def test_lazy_and_eager_column_scans_agree():
         X = mclust.svd_transform(make_data("blobs", n, d, seed))
         centred = X - X.mean(axis=0)
         omega = float(np.sum(centred * centred)) / X.size
-        lazy, status_lazy = _hc._hc_run(X, omega, True)
-        eager, status_eager = _hc._hc_run(X, omega, False)
-        assert status_lazy == status_eager == _hc._OK
+        lazy, status_lazy = _hc_numba._hc_run(X, omega, True)
+        eager, status_eager = _hc_numba._hc_run(X, omega, False)
+        assert status_lazy == status_eager == _hc_numba._OK
         np.testing.assert_array_equal(lazy, eager)
 
 
@@ -266,7 +266,7 @@ def test_nan_cost_the_reference_never_rescanned():
     X = (rng.normal(size=(k, d)) * 1e60)[rng.integers(0, k, n)]
     centred = X - X.mean(axis=0)
     omega = float(np.sum(centred * centred)) / X.size
-    assert _hc._hc_run(X, omega, True)[1] == _hc._NAN_LAZY
+    assert _hc_numba._hc_run(X, omega, True)[1] == _hc_numba._NAN_LAZY
     merges = mclust.hc(X, use="VARS")
     assert merges.shape == (n - 1, 2)
     # a tree: every merge joins two groups, the last one all rows

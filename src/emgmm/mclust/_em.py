@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import criteria
-from .._em_numba import n_blocks_for, padded_features
 from .._errors import InputError
-from ._kernels import CODES, ERRORS, me_loop
 from ._models import MODELS
 
 __all__ = ["EMControl", "MEFit", "me"]
@@ -175,6 +173,9 @@ def me(X, model, z, control=None):
     >>> fit.pro.round(2).tolist()
     [0.5, 0.5]
     """
+    from .._em_numba import n_blocks_for, padded_features  # numba, at first use
+    from ._kernels import CODES, ERRORS, me_loop
+
     control = control or EMControl()
     X, z = _check_inputs(X, model, z)
     n, d = X.shape

@@ -46,7 +46,6 @@ mixture models. The R Journal 8(1), 289-317.
 import numpy as np
 
 from .._errors import SingularCovarianceError
-from ._kernels import CODES, ERRORS, m_step
 
 __all__ = ["MODELS", "MULTIVARIATE", "UNIVARIATE", "Model"]
 
@@ -120,6 +119,8 @@ class Model:
             If a component has no weight or a matrix the M-step needs is
             singular.
         """
+        from ._kernels import CODES, ERRORS, m_step  # numba, at first use
+
         X = np.ascontiguousarray(X, dtype=float)
         z = np.ascontiguousarray(z, dtype=float)
         d, G = X.shape[1], z.shape[1]
