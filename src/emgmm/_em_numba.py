@@ -43,7 +43,11 @@ one compiled call: covariances from the centred statistics, their Cholesky
 factors, the factors' inverses and log-determinants (NumPy and SciPy calls
 for these took about 40 us per iteration, more than the pass itself on
 1,000 rows); :func:`full_iteration` makes the pass and then, in one more
-compiled call, the sums of its blocks and that M-step.
+compiled call, the sums of its blocks and that M-step, and
+:func:`compiled_iterations` runs whole fits of such iterations in one
+compiled call (the passes' blocks in parallel inside it: a compiled loop
+calls the serial :func:`block_pass`, since numba cannot load a cached serial
+function that calls a parallel one).
 
 Determinism: the rows are split into a number of blocks that depends only on
 ``n_samples`` (never on the thread count); each block writes its own partial

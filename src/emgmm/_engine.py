@@ -23,10 +23,11 @@ How a pass runs:
   the M-step that follows (covariances, their Cholesky factors and inverses)
   is compiled too (:func:`emgmm._em_numba.full_m_step`), where NumPy took
   40 us per iteration, more than a pass over 1,000 rows, and
-  :meth:`Engine.em_step` runs an iteration as the kernel's call and one
-  compiled call for the sums of its blocks and the M-step
-  (:func:`emgmm._em_numba.full_iteration`): 38-50 instead of 85 us per
-  iteration at (1e3, 2, 4) on one Intel Xeon core;
+  :meth:`Engine.compiled_iterations` runs a fit's iterations, stopping rule
+  included, in one compiled call (:func:`emgmm._em_numba.compiled_iterations`;
+  :meth:`Engine.em_step` takes one step of it): 16 us per iteration at
+  (1e3, 2, 4) on one Intel Xeon core, where a Python round trip and a
+  parallel launch per iteration made it 39 us;
 * tiny passes (at most ``NUMPY_MAX_WORK`` multiply-adds) stay on the NumPy
   path: a fresh environment's first small fit then compiles nothing (emgmm's
   kernels take about 12 s to compile), and such a pass takes a fraction of a
@@ -242,7 +243,7 @@ class Engine:
             shift = self._column_sums() / self.total_weight
         self.shift = shift
         self._far_from_origin = None
-        self._kernel_data = None  # the data as full_iteration takes them
+        self._kernel_data = None  # the data as compiled_iterations takes them
 
     @property
     def far_from_origin(self):
@@ -356,8 +357,8 @@ class Engine:
         wlp += params.log_const + np.log(params.weights)
         return wlp
 
-    # whether em_step may use full_iteration (the Dask engine's rows are not
-    # in memory)
+    # whether em_step and run_em may use compiled_iterations (the Dask
+    # engine's rows are not in memory)
     one_call_iterations = True
 
     def em_step(self, params, iteration):
