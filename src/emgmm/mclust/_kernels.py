@@ -261,15 +261,44 @@ def _responsibilities(X, mean, Linv, log_w):
 
 @njit(cache=True)
 def _vei(diagW, nk, shape, has_state, tol, itmax):
-    """VEI: volumes given the shape, then the shape given the volumes."""
+    """VEI: from the previous M-step's shape (the identity at the first),
+    the volumes given it and the shape given those, then
+    :func:`_alternate_volumes`."""
     G, d = diagW.shape
     B = shape.copy() if has_state else np.ones(d)
     lam = _vei_volumes(diagW, nk, B)
-    B = _vei_shape(diagW, lam)
+    return _alternate_volumes(diagW, nk, lam, _vei_shape(diagW, lam), tol, itmax)
+
+
+@njit(cache=True)
+def _vev(omega, nk, lam0, A0, has_state, tol, itmax):
+    """VEV: :func:`_alternate_volumes` on the eigenvalues, from the previous
+    M-step's volumes and shape or, at the first, from EEV's solution."""
+    G, d = omega.shape
+    if has_state:
+        return _alternate_volumes(omega, nk, lam0.copy(), A0.copy(), tol, itmax)
+    total = np.zeros(d)
+    for k in range(G):
+        total += omega[k]
+    root = _det_root(total)
+    return _alternate_volumes(
+        omega, nk, np.full(G, root / nk.sum()), total / root, tol, itmax
+    )
+
+
+@njit(cache=True)
+def _alternate_volumes(values, nk, lam, shape, tol, itmax):
+    """The inner loop of VEI and VEV: volumes given the shape, then the shape
+    given those volumes, until ``max_k |lambda_k - lambda_k'| / (1 +
+    lambda_k)`` is at most ``tol`` or after ``itmax`` passes.
+
+    Returns (volumes, shape, passes).
+    """
+    G = values.shape[0]
     count = 0
     while True:
-        new = _vei_volumes(diagW, nk, B)
-        B = _vei_shape(diagW, new)
+        new = _vei_volumes(values, nk, shape)
+        shape = _vei_shape(values, new)
         count += 1
         err = 0.0
         for k in range(G):
@@ -277,11 +306,12 @@ def _vei(diagW, nk, shape, has_state, tol, itmax):
         lam = new
         if err <= tol or count >= itmax:
             break
-    return lam, B, count
+    return lam, shape, count
 
 
 @njit(cache=True)
 def _vei_volumes(values, nk, B):
+    """``lambda_k = sum_j values_kj / B_j / (n_k d)``."""
     G, d = values.shape
     lam = np.empty(G)
     for k in range(G):
@@ -294,39 +324,13 @@ def _vei_volumes(values, nk, B):
 
 @njit(cache=True)
 def _vei_shape(values, lam):
+    """``B = sum_k values_k / lambda_k``, scaled to determinant 1."""
     G, d = values.shape
     B = np.zeros(d)
     for j in range(d):
         for k in range(G):
             B[j] += values[k, j] / lam[k]
     return B / _det_root(B)
-
-
-@njit(cache=True)
-def _vev(omega, nk, lam0, A0, has_state, tol, itmax):
-    """VEV: as VEI on the eigenvalues, from EEV's solution or the last M-step's."""
-    G, d = omega.shape
-    if has_state:
-        lam, A = lam0.copy(), A0.copy()
-    else:
-        total = np.zeros(d)
-        for k in range(G):
-            total += omega[k]
-        root = _det_root(total)
-        lam = np.full(G, root / nk.sum())
-        A = total / root
-    count = 0
-    while True:
-        new = _vei_volumes(omega, nk, A)
-        A = _vei_shape(omega, new)
-        count += 1
-        err = 0.0
-        for k in range(G):
-            err = max(err, abs(new[k] - lam[k]) / (1.0 + new[k]))
-        lam = new
-        if err <= tol or count >= itmax:
-            break
-    return lam, A, count
 
 
 @njit(cache=True)
