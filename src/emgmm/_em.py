@@ -83,21 +83,28 @@ def run_em(
     with engine.blas_guard(params), engine.kernel_threads(params):
         if on_iteration is None or replay is not None:
             record = _RECORD[replay] if on_iteration is not None else 0
-            run = engine.compiled_iterations(params, max_iter, tol, lower_bound, record)
-            if run is not None:
-                params, totals, history, result.converged, failed = run
+            run, failed = None, False
+            # in segments (the engine bounds what one call records)
+            while result.n_iter < max_iter and not (result.converged or failed):
+                start = result.n_iter
+                run = engine.compiled_iterations(
+                    result.params, max_iter - start, tol, result.lower_bound, record
+                )
+                if run is None:
+                    break
+                result.params, totals, history, result.converged, failed = run
                 for i, total in enumerate(totals.tolist()):
                     previous = result.lower_bound
                     result.lower_bound = total / engine.total_weight
                     result.lower_bounds.append(result.lower_bound)
-                    result.n_iter = i + 1
+                    result.n_iter = start + i + 1
                     if on_iteration is not None:
                         state = _Replayed(*(h[i] if len(h) else None for h in history))
-                        on_iteration(i + 1, state, total, result.lower_bound - previous)
-                result.params = params
-                if not failed:
-                    return result
-                # a covariance failed: the step below redoes it and raises
+                        change = result.lower_bound - previous
+                        on_iteration(result.n_iter, state, total, change)
+            if run is not None and not failed:
+                return result
+            # a covariance failed: the step below redoes it and raises
         for n_iter in range(result.n_iter + 1, max_iter + 1):
             previous = result.lower_bound
             total, result.params = engine.em_step(result.params, n_iter)

@@ -64,6 +64,10 @@ NUMBA_MAX_FEATURES = 128
 # and first fit of 500 x 2 rows took 2.6 s with serial numba kernels made to
 # compile fast (tried and dropped), 1.1 s on NumPy.
 NUMPY_MAX_WORK = 2**14
+# what one call of Engine.compiled_iterations may allocate for the totals and
+# the parameters it records per iteration (for the history): max_iter may be
+# large and the fit stop early
+RECORD_BYTES = 2**26
 # the engine's shift by the numba kernel above this many values (N d), by
 # NumPy chunks below (no compiling for small data); 0.012 s of a default fit
 # at (1e5, 16, 8) was NumPy's two passes
@@ -401,12 +405,15 @@ class Engine:
         compiled call (:func:`emgmm._em_numba.compiled_iterations`), where
         they run there: full covariance on the numba kernels.  None elsewhere.
 
-        ``tol`` None runs all ``max_iter``; ``record`` as there.  Returns
-        ``(params, totals, history, converged, failed)``: the parameters
-        after the last completed iteration (``params`` if none completed),
-        each iteration's ``sum_i w_i log p(x_i)``, what ``record`` asked for,
-        whether the tolerance was met, and whether a covariance failed in the
-        next iteration (whose passes then raise the model's error).
+        ``tol`` None runs all ``max_iter``; ``record`` as there.  At most
+        ``RECORD_BYTES`` of totals and recorded parameters per call: fewer
+        iterations than ``max_iter`` may run (the caller goes on from the
+        returned parameters).  Returns ``(params, totals, history,
+        converged, failed)``: the parameters after the last completed
+        iteration (``params`` if none completed), each iteration's ``sum_i
+        w_i log p(x_i)``, what ``record`` asked for, whether the tolerance was
+        met, and whether a covariance failed in the next iteration (whose
+        passes then raise the model's error).
         """
         if not (
             self.one_call_iterations
@@ -415,6 +422,14 @@ class Engine:
         ):
             return None
         from ._em_numba import compiled_iterations
+
+        n_components, n_features = params.means.shape
+        per_iteration = 8 * (
+            1
+            + (record >= 1) * n_components * (1 + n_features)
+            + (record >= 2) * n_components * n_features**2
+        )
+        max_iter = min(max_iter, max(1, RECORD_BYTES // per_iteration))
 
         *new, totals, history, n_iter, converged, failed = compiled_iterations(
             self.kernel_data(), params.weights, params.means, params.prec_chol,

@@ -389,7 +389,7 @@ default=None
                     lower_bound=lower_bound,
                     on_iteration=on_iteration,
                     # without verbose output, the history can be recorded
-                    # after the iterations (one compiled call on small data)
+                    # after the iterations (in one compiled call)
                     replay=self.history if self.verbose == 0 else None,
                 )
             except SingularCovarianceError as err:

@@ -421,3 +421,22 @@ def test_fit_in_one_call_equals_fit_step_by_step(capsys, history):
     sk = SkGaussianMixture(n_components=4, n_init=2, random_state=0).fit(X)
     assert sk.n_iter_ == quiet.n_iter_
     np.testing.assert_allclose(quiet.means_, sk.means_, rtol=1e-10, atol=1e-10)
+
+
+def test_fit_in_segments_equals_fit_in_one_call(monkeypatch):
+    """With the engine's per-call record bound down to a few iterations, run_em
+    goes on segment after segment: the same bytes, history and lower bounds
+    included; a max_iter of 1e9 allocates by the segment, not by max_iter."""
+    from emgmm import GaussianMixture, _engine
+
+    X = _problem(2000, 2, 3, np.float64, offset=0.0)[0]
+    kwargs = dict(n_components=3, random_state=0, tol=1e-8, max_iter=10**9)
+    whole = GaussianMixture(**kwargs).fit(X)
+    assert whole.n_iter_ > 6
+    monkeypatch.setattr(_engine, "RECORD_BYTES", 96)  # one iteration a call
+    parts = GaussianMixture(**kwargs).fit(X)
+    assert (parts.n_iter_, parts.converged_) == (whole.n_iter_, True)
+    for name in ("weights_", "means_", "covariances_", "lower_bounds_"):
+        assert np.array_equal(getattr(parts, name), getattr(whole, name))
+    for key, value in whole.history_.items():
+        assert np.array_equal(parts.history_[key], value)
