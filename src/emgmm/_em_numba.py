@@ -69,7 +69,9 @@ from numba import (
 from numba.extending import overload
 
 __all__ = [
+    "block_pass",
     "column_sums",
+    "compiled_iterations",
     "full_m_step",
     "full_weighted_log_prob",
     "fused_full_pass",

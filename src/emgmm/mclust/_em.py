@@ -178,6 +178,7 @@ def me(X, model, z, control=None):
 
     control = control or EMControl()
     X, z = _check_inputs(X, model, z)
+    X, z = np.ascontiguousarray(X), np.ascontiguousarray(z)  # one compiled layout
     n, d = X.shape
     G = z.shape[1]
     tol, inner_tol = control.tol
@@ -190,7 +191,7 @@ def me(X, model, z, control=None):
     else:
         n_padded = padded_features(d)
     status, k, loglik, pro, mean, sigma, z, iterations, converged, inner = me_loop(
-        CODES[model], X, np.ascontiguousarray(z), float(tol), float(inner_tol),
+        CODES[model], X, z, float(tol), float(inner_tol),
         int(itmax), int(inner_itmax), float(control.eps), shift, n_blocks_for(n),
         n_padded,
     )  # fmt: skip
