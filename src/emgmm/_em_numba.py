@@ -42,12 +42,11 @@ their magnitude (tests/library/test_em_numba.py asserts 1e-13).
 one compiled call: covariances from the centred statistics, their Cholesky
 factors, the factors' inverses and log-determinants (NumPy and SciPy calls
 for these took about 40 us per iteration, more than the pass itself on
-1,000 rows); :func:`full_iteration` makes the pass and then, in one more
-compiled call, the sums of its blocks and that M-step, and
-:func:`compiled_iterations` runs whole fits of such iterations in one
-compiled call (the passes' blocks in parallel inside it: a compiled loop
-calls the serial :func:`block_pass`, since numba cannot load a cached serial
-function that calls a parallel one).
+1,000 rows); :func:`compiled_iterations` runs a fit's iterations, each the
+pass, the sums of its blocks and that M-step, in one compiled call (the
+passes' blocks in parallel inside it: a compiled loop calls the serial
+:func:`block_pass`, since numba cannot load a cached serial function that
+calls a parallel one).
 
 Determinism: the rows are split into a number of blocks that depends only on
 ``n_samples`` (never on the thread count); each block writes its own partial
@@ -1199,7 +1198,7 @@ def _finish_full_iteration(lse_sum, nk_b, sx_b, sxx_b, means, shift, reg_covar, 
 
 
 def full_iteration_data(X, shift, sample_weight=None):
-    """What :func:`full_iteration` takes of the data, made once per fit.
+    """What :func:`compiled_iterations` takes of the data, made once per fit.
 
     ``X``, ``shift`` and ``sample_weight`` (None: all ones) as
     :func:`fused_full_pass` takes them, converted as it converts them.
@@ -1216,38 +1215,6 @@ def full_iteration_data(X, shift, sample_weight=None):
     return X, shift, layout, weights, weighted, n_blocks_for(n_samples)
 
 
-def full_iteration(
-    data, log_weights, means, prec_chol, log_const, n_threads, reg_covar, eps
-):
-    """One EM iteration of a full-covariance fit: the kernel's pass, then one
-    compiled call for the sums of its blocks and the M-step.
-
-    The E-step of :func:`fused_full_pass` (parameters as there) and the
-    M-step of :func:`full_m_step` at the current ``means``; ``data`` from
-    :func:`full_iteration_data`.
-
-    Returns
-    -------
-    total, weights, means, covariances, prec_chol, log_const, failed
-        ``total`` is ``sum_i w_i log p(x_i)`` under the given parameters;
-        ``failed`` as :func:`full_m_step`'s.
-    """
-    X, shift, layout, weights, weighted, n_blocks = data
-    log_w = _log_w(log_weights, log_const)
-    means, prec_chol = _as_f64(means, prec_chol)
-    with _numba_thread_limit(n_threads, X.shape[0]):
-        if isinstance(layout, tuple):
-            sums = _fused_full_blocks(
-                X, layout, log_w, means, prec_chol, weights, weighted, n_blocks
-            )
-        else:
-            sums = _blocked_full_blocks(
-                X, shift, log_w, means, _padded(prec_chol, layout), weights,
-                weighted, n_blocks,
-            )  # fmt: skip
-    return _finish_full_iteration(*sums, means, shift, reg_covar, eps)
-
-
 def compiled_iterations(
     data, weights, means, prec_chol, log_const, reg_covar, eps, max_iter, tol,
     total_weight, lower_bound, record, n_threads,
@@ -1255,7 +1222,7 @@ def compiled_iterations(
     """Up to ``max_iter`` EM iterations of a full-covariance fit in one compiled
     call.
 
-    Each iteration is :func:`full_iteration`'s pass and M-step, with the
+    Each iteration is :func:`fused_full_pass` and :func:`full_m_step`, with the
     log-weights computed in the compiled code (``math.log``, the C library's,
     as Python's ``math.log``) and scikit-learn's stopping rule: the lower
     bound ``total / total_weight`` changed by less than ``tol`` (pass a
@@ -1270,7 +1237,7 @@ def compiled_iterations(
     data : tuple
         From :func:`full_iteration_data`.
     weights, means, prec_chol, log_const : ndarray
-        The start, as :func:`full_iteration` takes them (``weights`` not
+        The start, as :func:`fused_full_pass` takes them (``weights`` not
         logged).
     reg_covar, eps : float
         As :func:`full_m_step`'s.

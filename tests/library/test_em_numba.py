@@ -246,49 +246,6 @@ def test_numpy_sum_gives_numpys_bits():
             assert _em_numba._numpy_sum(a) == np.sum(a), n
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize(
-    ("n_samples", "n_features", "n_components"),
-    [(300, 1, 3), (1000, 2, 4), (9000, 2, 5), (5000, 3, 4), (10_000, 9, 12)],
-)
-def test_one_call_iteration_equals_pass_and_m_step(
-    n_samples, n_features, n_components, weighted
-):
-    """The same bits as fused_full_pass then full_m_step, on 1 and 2 threads."""
-    X, shift, log_weights, means, prec_chol, log_const = _problem(
-        n_samples, n_features, n_components, np.float64
-    )
-    weights = np.random.default_rng(2).random(n_samples) * 3 if weighted else None
-    eps = np.finfo(np.float64).eps
-    total, *stats = _em_numba.fused_full_pass(
-        X, shift, log_weights, means, prec_chol, log_const, 2, sample_weight=weights
-    )
-    want = (total, *_em_numba.full_m_step(*stats, means, shift, 1e-6, eps))
-    data = _em_numba.full_iteration_data(X, shift, weights)
-    for n_threads in (1, 2):
-        got = _em_numba.full_iteration(
-            data, log_weights, means, prec_chol, log_const, n_threads, 1e-6, eps
-        )
-        assert got[0] == want[0] and got[-1] == want[-1] == -1
-        for a, b in zip(got[1:-1], want[1:-1], strict=True):
-            assert np.array_equal(a, b)
-
-
-def test_one_call_iteration_reports_the_singular_component():
-    X = np.repeat(np.array([[0.0, 0.0], [50.0, 50.0], [50.0, 60.0]]), 400, axis=0)
-    X[400:] += np.random.default_rng(0).normal(size=(800, 2))
-    means = np.array([[0.0, 0.0], [50.0, 55.0]])
-    prec_chol = np.stack([np.eye(2)] * 2)
-    data = _em_numba.full_iteration_data(X, np.zeros(2), None)
-    log_const = np.full(2, -np.log(2 * np.pi))
-    *_, failed = _em_numba.full_iteration(
-        data, np.log([0.3, 0.7]), means, prec_chol, log_const, 1, 0.0, 0.0
-    )
-    # component 0 holds identical rows (the others' responsibility underflows
-    # to 0): zero covariance
-    assert failed == 0
-
-
 @pytest.mark.parametrize(
     ("n_samples", "n_features", "n_components"), [(2000, 2, 4), (6000, 5, 3)]
 )
@@ -325,15 +282,16 @@ def test_fit_by_one_call_iterations_equals_fit_by_passes(
         (5000, 3, 4),
         (2000, 9, 5),
         (9000, 2, 5),
+        (10_000, 9, 12),
         (20_000, 5, 3),
     ],
 )
-def test_compiled_iterations_equal_one_call_iterations(
+def test_compiled_iterations_equal_pass_and_m_step(
     n_samples, n_features, n_components, weighted
 ):
-    """Each of compiled_iterations' steps is full_iteration's, bit for bit, on
-    1 and 2 threads, given the log-weights as the loop takes them (the C
-    library's log); one row block and several."""
+    """Each of compiled_iterations' steps is fused_full_pass then full_m_step,
+    bit for bit, on 1 and 2 threads, given the log-weights as the loop takes
+    them (the C library's log); one row block and several."""
     X, shift, log_weights, means, prec_chol, log_const = _problem(
         n_samples, n_features, n_components, np.float64
     )
@@ -353,9 +311,10 @@ def test_compiled_iterations_equal_one_call_iterations(
         params = (weights, means, None, prec_chol, log_const)
         for it in range(6):
             logged = np.array([math.log(w) for w in params[0]])
-            total, *params, fail = _em_numba.full_iteration(
-                data, logged, params[1], params[3], params[4], 2, 1e-6, eps
+            total, *stats = _em_numba.fused_full_pass(
+                X, shift, logged, params[1], params[3], params[4], 2, sample_weight
             )
+            *params, fail = _em_numba.full_m_step(*stats, params[1], shift, 1e-6, eps)
             assert fail == -1 and total == totals[it]
             for recorded, want in zip(history, params[:3], strict=True):
                 assert np.array_equal(recorded[it], want)
@@ -381,7 +340,8 @@ def test_compiled_iterations_stop_and_fail_as_run_em_would():
         data, *start, 1e-6, eps, 500, tol, 800.0, -np.inf, 0, 1
     )
     assert (run[7], run[8], run[9]) == (stop, True, -1)
-    # rows that are one point: the component holding them has zero covariance
+    # component 0 holds identical rows (the others' responsibility underflows
+    # to 0): zero covariance
     Y = np.repeat(np.array([[0.0, 0.0], [50.0, 50.0], [50.0, 60.0]]), 400, axis=0)
     Y[400:] += np.random.default_rng(0).normal(size=(800, 2))
     data = _em_numba.full_iteration_data(Y, np.zeros(2), None)
