@@ -67,6 +67,8 @@ from numba import (
 )
 from numba.extending import overload
 
+from ._engine import pass_work
+
 __all__ = [
     "block_pass",
     "column_sums",
@@ -126,9 +128,26 @@ _LOG_SQRT_HALF = 0x3FE6A09E << 32
 _EXP_MIN = -708.0
 
 
-def n_blocks_for(n_samples):
-    """Number of row blocks: fixed by ``n_samples`` only (determinism)."""
-    return int(max(1, min(64, n_samples // 4096)))
+# a pass of fewer than 2 * 4096 rows splits in two row blocks (two threads'
+# work) from this many multiply-adds (emgmm._engine.pass_work) on: the
+# smallest measured size, below the engine's NUMPY_MAX_WORK.  On the Intel
+# Xeon host, us per EM iteration in one compiled call on two threads, one
+# block / two: (500, 2, 4) 7.4 / 6.5; (1e3, 2, 4) 13.2 / 9.5; (4e3, 2, 4)
+# 51 / 28; (1e3, 8, 4) 46 / 32; (1e3, 16, 8) 209 / 128.  On one thread the
+# blocks run one after the other, without a parallel region: 0.6 us more a
+# block (its scratch).
+SPLIT_MIN_WORK = 10_000
+
+
+def n_blocks_for(n_samples, work=0):
+    """Number of row blocks of a pass: one per 4,096 rows, at most 64; two
+    where fewer rows hold at least ``SPLIT_MIN_WORK`` multiply-adds
+    (``work``, :func:`emgmm._engine.pass_work`).  Fixed by the problem's size, never by the
+    threads: the blocks' sums add in one order (determinism)."""
+    n_blocks = max(1, min(64, n_samples // 4096))
+    if n_blocks == 1 and n_samples >= 2 * _TILE and work >= SPLIT_MIN_WORK:
+        n_blocks = 2
+    return int(n_blocks)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -290,12 +309,21 @@ def _tile_accumulate(xt, shift, means, resp, diff, rdiff, stats):
     ``stats[k, 0]`` sums ``r``, ``stats[k, 1 + j]`` sums ``r (x_j - mu_j)`` and
     ``stats[k, 1 + n_features + pair]`` the lower triangle of the second
     moments, packed row by row.  ``diff`` and ``rdiff`` are scratch of shape
-    (n_features, _TILE).
+    (n_features, _TILE).  One or two features (a compile-time constant) take
+    every sum in one loop over the points (:func:`_tile_moments_1`,
+    :func:`_tile_moments_2`): 11.2 against 12.7 us a pass of 1,000 rows at
+    K = 4, d = 2 (Intel Xeon).
     """
     n_features = len(shift)
     n_components = means.shape[0]
     for k in range(n_components):
         r = resp[k]
+        if n_features == 1:
+            _tile_moments_1(xt[0], r, means[k, 0], stats[k])
+            continue
+        if n_features == 2:
+            _tile_moments_2(xt[0], xt[1], r, means[k, 0], means[k, 1], stats[k])
+            continue
         stats[k, 0] += _tile_sum(r)
         for j in range(n_features):
             m = means[k, j]
@@ -312,6 +340,44 @@ def _tile_accumulate(xt, shift, means, resp, diff, rdiff, stats):
             for t in range(j + 1):
                 stats[k, pair] += _tile_dot(rdiff[j], diff[t])
                 pair += 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH_SUM)
+def _tile_moments_1(x0, r, m0, out):
+    """:func:`_tile_accumulate`'s sums for one component, one feature."""
+    a = b0 = c00 = 0.0
+    for p in range(_TILE):
+        v0 = x0[p] - m0
+        rv0 = r[p] * v0
+        a += r[p]
+        b0 += rv0
+        c00 += rv0 * v0
+    out[0] += a
+    out[1] += b0
+    out[2] += c00
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH_SUM)
+def _tile_moments_2(x0, x1, r, m0, m1, out):
+    """:func:`_tile_accumulate`'s sums for one component, two features."""
+    a = b0 = b1 = c00 = c10 = c11 = 0.0
+    for p in range(_TILE):
+        v0 = x0[p] - m0
+        v1 = x1[p] - m1
+        rv0 = r[p] * v0
+        rv1 = r[p] * v1
+        a += r[p]
+        b0 += rv0
+        b1 += rv1
+        c00 += rv0 * v0
+        c10 += rv1 * v0
+        c11 += rv1 * v1
+    out[0] += a
+    out[1] += b0
+    out[2] += b1
+    out[3] += c00
+    out[4] += c10
+    out[5] += c11
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -696,14 +762,15 @@ def full_weighted_log_prob(
     X = _as_rows(X)
     unrolled, shift, means, prec_chol = _kernel_inputs(X, shift, means, prec_chol)
     kernel = _full_weighted_log_prob if unrolled else _blocked_weighted_log_prob
-    with _numba_thread_limit(n_threads, X.shape[0]):
+    n_blocks = n_blocks_for(X.shape[0], pass_work(*X.shape, means.shape[0]))
+    with _numba_thread_limit(n_threads, n_blocks):
         return kernel(
             X,
             shift,
             _log_w(log_weights, log_const),
             means,
             prec_chol,
-            n_blocks_for(X.shape[0]),
+            n_blocks,
         )
 
 
@@ -733,7 +800,7 @@ def _padded(prec_chol, n_padded=None):
 
 class _numba_thread_limit:
     """Context manager: numba threads <= ``n_threads`` inside, and no more
-    than the row blocks of ``n_samples`` rows (a block has one thread).
+    than ``n_blocks`` row blocks (a block has one thread).
 
     Sets (and restores) numba's thread count only where it differs: a pass
     over 1,000 rows takes tens of microseconds, and a ``set_num_threads``
@@ -741,8 +808,8 @@ class _numba_thread_limit:
     2.0 us on two; measured on the Intel Xeon host).
     """
 
-    def __init__(self, n_threads, n_samples):
-        self.n_threads = min(n_threads, n_blocks_for(n_samples))
+    def __init__(self, n_threads, n_blocks):
+        self.n_threads = min(n_threads, n_blocks)
 
     def __enter__(self):
         self.previous = get_num_threads()
@@ -815,9 +882,9 @@ def fused_full_pass(
                 f"{sample_weight.shape}; pass one weight per row"
             )
     unrolled, shift, means, prec_chol = _kernel_inputs(X, shift, means, prec_chol)
-    n_blocks = n_blocks_for(n_samples)
+    n_blocks = n_blocks_for(n_samples, pass_work(*X.shape, means.shape[0]))
     kernel = _fused_full_blocks if unrolled else _blocked_full_blocks
-    with _numba_thread_limit(n_threads, n_samples):
+    with _numba_thread_limit(n_threads, n_blocks):
         lse_sum, nk, sx, sxx = kernel(
             X,
             shift,
@@ -1212,7 +1279,7 @@ def full_iteration_data(X, shift, sample_weight=None):
         layout = _as_tuple(shift)  # the unrolled kernel
     else:
         layout = padded_features(n_features)  # the blocked kernel
-    return X, shift, layout, weights, weighted, n_blocks_for(n_samples)
+    return X, shift, layout, weights, weighted
 
 
 def compiled_iterations(
@@ -1227,8 +1294,8 @@ def compiled_iterations(
     as Python's ``math.log``) and scikit-learn's stopping rule: the lower
     bound ``total / total_weight`` changed by less than ``tol`` (pass a
     negative ``tol`` to run all ``max_iter``).  The row blocks of the pass
-    run in parallel (one block, under 8,192 rows, without a parallel region:
-    one thread's work whatever the thread count).  Calling back into Python
+    (:func:`n_blocks_for`) run in parallel; one block, or one thread, runs
+    without a parallel region.  Calling back into Python
     between iterations cost more than a pass at 1,000 rows: 39 us an
     iteration at (1e3, 2, 4) against 16.
 
@@ -1269,25 +1336,26 @@ def compiled_iterations(
         The component whose covariance failed in iteration ``n_iter + 1``, or
         -1; the caller redoes that iteration to raise the model's error.
     """
-    X, shift, layout, sample_weight, weighted, n_blocks = data
+    X, shift, layout, sample_weight, weighted = data
+    n_blocks = n_blocks_for(X.shape[0], pass_work(*X.shape, len(weights)))
     kernel_shift, n_padded = (
         (layout, X.shape[1]) if isinstance(layout, tuple) else (shift, layout)
     )
     weights, means, prec_chol, log_const = _as_f64(weights, means, prec_chol, log_const)
-    with _numba_thread_limit(n_threads, X.shape[0]):
+    with _numba_thread_limit(n_threads, n_blocks):
         return _iterations(
             X, kernel_shift, shift, weights, means, prec_chol, log_const,
-            sample_weight, weighted, n_blocks, n_padded, reg_covar, eps,
-            int(max_iter), float(tol), float(total_weight), float(lower_bound),
-            int(record),
+            sample_weight, weighted, n_blocks, get_num_threads() == 1, n_padded,
+            reg_covar, eps, int(max_iter), float(tol), float(total_weight),
+            float(lower_bound), int(record),
         )  # fmt: skip
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _iterations(
     X, kernel_shift, shift, weights, means, prec_chol, log_const, sample_weight,
-    weighted, n_blocks, n_padded, reg_covar, eps, max_iter, tol, total_weight,
-    lower_bound, record,
+    weighted, n_blocks, serial, n_padded, reg_covar, eps, max_iter, tol,
+    total_weight, lower_bound, record,
 ):  # fmt: skip
     n_samples, n_features = X.shape
     n_components = means.shape[0]
@@ -1317,11 +1385,14 @@ def _iterations(
         nk_b[:] = 0.0
         sx_b[:] = 0.0
         sxx_b[:] = 0.0
-        if n_blocks == 1:  # no parallel region for one block
-            lse_sum[0] = block_pass(
-                X, kernel_shift, log_w, means, factors, sample_weight, weighted,
-                0, n_samples, nk_b[0], sx_b[0], sxx_b[0],
-            )  # fmt: skip
+        if n_blocks == 1 or serial:
+            # no parallel region for one block or one thread: same sums
+            for b in range(n_blocks):
+                lse_sum[b] = block_pass(
+                    X, kernel_shift, log_w, means, factors, sample_weight,
+                    weighted, b * step, min(n_samples, (b + 1) * step), nk_b[b],
+                    sx_b[b], sxx_b[b],
+                )  # fmt: skip
         else:
             for b in prange(n_blocks):
                 lse_sum[b] = block_pass(

@@ -47,7 +47,7 @@ import numpy as np
 
 from ._math import log_resp_rows
 
-__all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
+__all__ = ["Engine", "Params", "augment", "blas_threads", "chunks", "pass_work"]
 
 # fused numba kernel up to this many features, the chunked NumPy/BLAS path
 # above.  Measured on one AMD EPYC core, ms per pass, numba vs NumPy/BLAS:
@@ -56,13 +56,13 @@ __all__ = ["Engine", "Params", "augment", "blas_threads", "chunks"]
 # moments take n_blocks * K * d^2 doubles (a quarter of the data's size at
 # d = 128, K = 16), which is what bounds it here.
 NUMBA_MAX_FEATURES = 128
-# passes of at most this many multiply-adds, N K d (d + 3) / 2 (distances and
-# second moments), run on the NumPy path: no compiling for them.  Measured on
-# one Intel Xeon core, us per EM iteration, NumPy path / numba / scikit-learn:
-# (150, 4, 3) 222 / 36 / 262; (500, 2, 3) 259 / 56 / 353; at (1000, 2, 4),
-# 20,000 multiply-adds, numba 57 against 531.  A fresh environment's import
-# and first fit of 500 x 2 rows took 2.6 s with serial numba kernels made to
-# compile fast (tried and dropped), 1.1 s on NumPy.
+# passes of at most this many multiply-adds (pass_work) run on the NumPy
+# path: no compiling for them.  Measured on one Intel Xeon core, us per EM
+# iteration, NumPy path / numba / scikit-learn: (150, 4, 3) 222 / 36 / 262;
+# (500, 2, 3) 259 / 56 / 353; at (1000, 2, 4), 20,000 multiply-adds, numba 57
+# against 531.  A fresh environment's import and first fit of 500 x 2 rows
+# took 2.6 s with serial numba kernels made to compile fast (tried and
+# dropped), 1.1 s on NumPy.
 NUMPY_MAX_WORK = 2**14
 # what one call of Engine.compiled_iterations may allocate for the totals and
 # the parameters it records per iteration (for the history): max_iter may be
@@ -135,6 +135,13 @@ def chunks(n_samples, chunk_size):
     """Consecutive slices of at most ``chunk_size`` rows."""
     for start in range(0, n_samples, chunk_size):
         yield slice(start, min(n_samples, start + chunk_size))
+
+
+def pass_work(n_samples, n_features, n_components):
+    """Multiply-adds of a full-covariance pass, ``N K d (d + 3) / 2``
+    (distances and second moments): the size that picks a pass's path and
+    its row blocks."""
+    return n_samples * n_components * n_features * (n_features + 3) // 2
 
 
 def auto_chunk_size(n_samples, n_features, n_components, itemsize=8):
@@ -306,11 +313,10 @@ class Engine:
 
     def use_kernels(self, n_components):
         """Whether the numba kernels run passes with ``n_components``."""
-        d = self.n_features
-        work = self.n_samples * n_components * d * (d + 3) // 2
+        work = pass_work(self.n_samples, self.n_features, n_components)
         return (
             self.model.fused_kernel
-            and d <= self.numba_max_features
+            and self.n_features <= self.numba_max_features
             and work > self.numpy_max_work
         )
 
@@ -583,9 +589,10 @@ class Engine:
         restored it, 1.7 us of a 22 us pass."""
         if not self.use_numba(params):
             return nullcontext()
-        from ._em_numba import _numba_thread_limit
+        from ._em_numba import _numba_thread_limit, n_blocks_for
 
-        return _numba_thread_limit(self.n_threads, self.n_samples)
+        work = pass_work(self.n_samples, self.n_features, len(params.weights))
+        return _numba_thread_limit(self.n_threads, n_blocks_for(self.n_samples, work))
 
     # -- M-step ---------------------------------------------------------------
     def m_step(self, stats, centres):

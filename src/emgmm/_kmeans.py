@@ -117,7 +117,7 @@ def _kmeans_labels(X, n_clusters, random_state, sample_weight, n_threads):
         x_squared_norms=row_norms(Xc, squared=True),
         random_state=random_state,
     )
-    with _numba_thread_limit(n_threads, X.shape[0]):
+    with _numba_thread_limit(n_threads, n_blocks_for(X.shape[0])):
         labels = _lloyd(Xc, weights, centers, tol)
     if labels is None or np.bincount(labels, minlength=n_clusters).min() == 0:
         # a cluster emptied: scikit-learn relocates it (or warns)

@@ -116,10 +116,28 @@ def test_small_and_ragged_sizes(n_samples, n_features):
         _assert_close(g, w, s)
 
 
-@pytest.mark.parametrize("n_features", [2, 3])
-def test_same_bytes_whatever_the_thread_count(n_features):
-    args = _problem(200_000, n_features, 4, np.float64, seed=7)
-    weights = np.random.default_rng(2).uniform(0, 2, 200_000)
+def test_row_blocks_depend_on_the_size_only():
+    """One block per 4,096 rows (at most 64); a smaller pass the kernels run
+    (more than the engine's NUMPY_MAX_WORK) splits in two from 256 rows."""
+    from emgmm._engine import NUMPY_MAX_WORK, pass_work
+
+    blocks = _em_numba.n_blocks_for
+    assert [blocks(n) for n in (1, 1000, 8191, 8192, 12_288, 10**6)] == [
+        1, 1, 1, 2, 3, 64,
+    ]  # fmt: skip
+    assert blocks(1000, pass_work(1000, 2, 4)) == 2
+    assert blocks(300, NUMPY_MAX_WORK + 1) == 2
+    assert blocks(255, 10**9) == 1
+    assert blocks(20_000, pass_work(20_000, 64, 16)) == 4
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "n_features", "n_components"),
+    [(1000, 2, 4), (700, 9, 5), (200_000, 2, 4), (200_000, 3, 4)],
+)
+def test_same_bytes_whatever_the_thread_count(n_samples, n_features, n_components):
+    args = _problem(n_samples, n_features, n_components, np.float64, seed=7)
+    weights = np.random.default_rng(2).uniform(0, 2, n_samples)
     one = _em_numba.fused_full_pass(*args, 1, sample_weight=weights)
     two = _em_numba.fused_full_pass(*args, 2, sample_weight=weights)
     assert one[0] == two[0]
