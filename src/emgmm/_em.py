@@ -28,13 +28,20 @@ __all__ = ["EMResult", "initial_resp", "run_em", "sklearn_labels"]
 
 @dataclass
 class EMResult:
-    """Outcome of one start of EM."""
+    """Outcome of one start of EM.
+
+    ``history`` holds what ``run_em``'s ``record`` asked for: per iteration,
+    the weights, means and covariances after its M-step, as segments of
+    stacked arrays (``(weights, means, covariances)``, each of ``n`` rows;
+    ``covariances`` None unless recorded).
+    """
 
     params: object
     n_iter: int
     lower_bound: float
     lower_bounds: list = field(default_factory=list)
     converged: bool = False
+    history: list = field(default_factory=list)
 
 
 def run_em(
@@ -45,7 +52,7 @@ def run_em(
     tol,
     on_iteration=None,
     lower_bound=-np.inf,
-    replay=None,
+    record="none",
 ):
     """EM iterations of one start, with sklearn's stopping rule.
 
@@ -64,16 +71,15 @@ def run_em(
         Called after each M-step as ``on_iteration(n_iter, params, total,
         change)``: ``params`` the new parameters, ``total`` the (weighted) sum
         of ``log p(x_i)`` under the previous ones and ``change`` the change of
-        the lower bound.
+        the lower bound.  With it the iterations run one at a time; without
+        it, iterations the engine runs in one compiled call
+        (:meth:`emgmm._engine.Engine.compiled_iterations`, with the same
+        arithmetic) run there.
     lower_bound : float, default=-inf
         Lower bound of ``params`` (a warm start passes the previous one).
-    replay : {'none', 'means', 'covariances'}, default=None
-        Set when ``on_iteration`` may be called after the iterations rather
-        than during them, reading only ``params.weights`` and
-        ``params.means`` (and ``params.covariances`` for 'covariances').
-        Then (or without ``on_iteration``) iterations that the engine runs in
-        one compiled call (:meth:`emgmm._engine.Engine.compiled_iterations`)
-        run there, with the same arithmetic as one at a time.
+    record : {'none', 'means', 'covariances'}, default='none'
+        What ``EMResult.history`` keeps of each iteration's parameters:
+        nothing, the weights and means, or these and the covariances.
 
     Returns
     -------
@@ -81,27 +87,30 @@ def run_em(
     """
     result = EMResult(params, 0, lower_bound)
     with engine.blas_guard(params), engine.kernel_threads(params):
-        if on_iteration is None or replay is not None:
-            record = _RECORD[replay] if on_iteration is not None else 0
+        if on_iteration is None:
             run, failed = None, False
             # in segments (the engine bounds what one call records)
             while result.n_iter < max_iter and not (result.converged or failed):
-                start = result.n_iter
                 run = engine.compiled_iterations(
-                    result.params, max_iter - start, tol, result.lower_bound, record
+                    result.params,
+                    max_iter - result.n_iter,
+                    tol,
+                    result.lower_bound,
+                    _RECORD[record],
                 )
                 if run is None:
                     break
                 result.params, totals, history, result.converged, failed = run
-                for i, total in enumerate(totals.tolist()):
-                    previous = result.lower_bound
-                    result.lower_bound = total / engine.total_weight
-                    result.lower_bounds.append(result.lower_bound)
-                    result.n_iter = start + i + 1
-                    if on_iteration is not None:
-                        state = _Replayed(*(h[i] if len(h) else None for h in history))
-                        change = result.lower_bound - previous
-                        on_iteration(result.n_iter, state, total, change)
+                if len(totals):
+                    bounds = (totals / engine.total_weight).tolist()
+                    result.lower_bounds += bounds
+                    result.lower_bound = bounds[-1]
+                    result.n_iter += len(bounds)
+                    if record != "none":
+                        weights, means, covariances = history
+                        if record != "covariances":
+                            covariances = None
+                        result.history.append((weights, means, covariances))
             if run is not None and not failed:
                 return result
             # a covariance failed: the step below redoes it and raises
@@ -112,6 +121,8 @@ def run_em(
             result.lower_bounds.append(result.lower_bound)
             result.n_iter = n_iter
             change = result.lower_bound - previous
+            if record != "none":
+                result.history.append(_stacked(result.params, record))
             if on_iteration is not None:
                 on_iteration(n_iter, result.params, total, change)
             if tol is not None and abs(change) < tol:
@@ -123,13 +134,10 @@ def run_em(
 _RECORD = {"none": 0, "means": 1, "covariances": 2}
 
 
-@dataclass
-class _Replayed:
-    """What a replayed ``on_iteration`` reads of an iteration's parameters."""
-
-    weights: np.ndarray
-    means: np.ndarray
-    covariances: np.ndarray = None
+def _stacked(params, record):
+    """One iteration's record: a segment of one row."""
+    covariances = params.covariances[None].copy() if record == "covariances" else None
+    return params.weights[None].copy(), params.means[None].copy(), covariances
 
 
 def sklearn_labels(X, n_clusters, random_state, sample_weight=None):

@@ -335,7 +335,7 @@ default=None
             engine = Engine(X, *settings, sample_weight=sample_weight)
         try:
             best = self._best_start(engine, inits)
-            result, hist = best
+            result, start = best
             if not self.converged_ and self.max_iter > 0:
                 warnings.warn(
                     "Best performing initialization did not converge. "
@@ -348,7 +348,7 @@ default=None
             self.n_iter_ = result.n_iter
             self.lower_bound_ = result.lower_bound if self.max_iter > 0 else -np.inf
             self.lower_bounds_ = result.lower_bounds
-            self.history_ = self._history_arrays(hist, engine)
+            self.history_ = self._history_arrays(start, result, engine)
             self._engine_shift = engine.shift
             # final E-step: labels consistent with fit(X).predict(X)
             return engine.labels(result.params) if labels else None
@@ -367,7 +367,6 @@ default=None
         self.failed_inits_ = []
         for init in range(n_init):
             self._print_verbose_msg_init_beg(init)
-            hist = []
             try:
                 if do_init:
                     params = self._initial_params(engine, random_state, *inits)
@@ -375,10 +374,9 @@ default=None
                 else:
                     params = self._params_from_attributes(engine)
                     lower_bound = self.lower_bound_
-                self._record(hist, params)
+                start = params
 
-                def on_iteration(n_iter, params, total, change, hist=hist):
-                    self._record(hist, params)
+                def on_iteration(n_iter, params, total, change):
                     self._print_verbose_msg_iter_end(n_iter, change)
 
                 result = run_em(
@@ -387,10 +385,9 @@ default=None
                     max_iter=self.max_iter,
                     tol=self.tol,
                     lower_bound=lower_bound,
-                    on_iteration=on_iteration,
-                    # without verbose output, the history can be recorded
-                    # after the iterations (in one compiled call)
-                    replay=self.history if self.verbose == 0 else None,
+                    # verbose output runs the iterations one at a time
+                    on_iteration=on_iteration if self.verbose else None,
+                    record=self.history,
                 )
             except SingularCovarianceError as err:
                 if n_init == 1:
@@ -400,7 +397,7 @@ default=None
             if self.max_iter > 0:
                 self._print_verbose_msg_init_end(result.lower_bound, result.converged)
             if best is None or self._better(result, best[0]):
-                best = (result, hist)
+                best = (result, start)
                 self.converged_ = result.converged and self.max_iter > 0
         if best is None:
             first = self.failed_inits_[0]
@@ -505,17 +502,6 @@ default=None
             np.asarray(self.precisions_cholesky_, dtype=np.float64),
         )
 
-    def _record(self, hist, params):
-        if self.history != "none":
-            covariances = params.covariances
-            hist.append(
-                (
-                    params.weights.copy(),
-                    params.means.copy(),
-                    covariances.copy() if self.history == "covariances" else None,
-                )
-            )
-
     def _set_fitted(self, params, engine, dtype):
         out = np.dtype(dtype)
         model = engine.model
@@ -525,15 +511,21 @@ default=None
         self.precisions_cholesky_ = params.prec_chol.astype(out)
         self.precisions_ = model.precisions(params.prec_chol).astype(out)
 
-    def _history_arrays(self, hist, engine):
-        if self.history == "none" or not hist:
+    def _history_arrays(self, start, result, engine):
+        """``history_``: the start's parameters, then each iteration's."""
+        if self.history == "none":
             return {}
+        covariances = start.covariances
+        if self.history == "covariances":
+            covariances = covariances[None]
+        rows = [(start.weights[None], start.means[None], covariances)]
+        rows += result.history
         out = {
-            "weights": np.array([h[0] for h in hist]),
-            "means": np.array([h[1] for h in hist]) + engine.shift,
+            "weights": np.concatenate([r[0] for r in rows]),
+            "means": np.concatenate([r[1] for r in rows]) + engine.shift,
         }
         if self.history == "covariances":
-            out["covariances"] = np.array([h[2] for h in hist])
+            out["covariances"] = np.concatenate([r[2] for r in rows])
         return out
 
     # --------------------------------------------------------- prediction
