@@ -49,7 +49,8 @@ passes' blocks in parallel inside it: a compiled loop calls the serial
 calls a parallel one).
 
 Determinism: the rows are split into a number of blocks that depends only on
-``n_samples`` (never on the thread count); each block writes its own partial
+the problem's size (:func:`n_blocks_for`: the rows, and for a small pass its
+work; never the thread count); each block writes its own partial
 sums and the blocks are reduced afterwards in a fixed order.  The same input
 therefore gives the same bytes whatever the number of threads (on one
 machine: the vector width and FMA of the compiled code are the CPU's).
