@@ -79,6 +79,7 @@ __all__ = [
     "fused_full_pass",
     "n_blocks_for",
     "numba_threads",
+    "pass_blocks",
     "resp_moments",
     "sum_blocks",
 ]
@@ -150,6 +151,12 @@ def n_blocks_for(n_samples, work=0):
     if n_blocks == 1 and n_samples >= 2 * _TILE and work >= SPLIT_MIN_WORK:
         n_blocks = 2
     return int(n_blocks)
+
+
+def pass_blocks(n_samples, n_features, n_components):
+    """Row blocks of a full-covariance pass over ``n_samples`` rows:
+    :func:`n_blocks_for` with the pass's work."""
+    return n_blocks_for(n_samples, pass_work(n_samples, n_features, n_components))
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -822,7 +829,7 @@ def full_weighted_log_prob(
     X = _as_rows(X)
     unrolled, shift, means, prec_chol = _kernel_inputs(X, shift, means, prec_chol)
     kernel = _full_weighted_log_prob if unrolled else _blocked_weighted_log_prob
-    n_blocks = n_blocks_for(X.shape[0], pass_work(*X.shape, means.shape[0]))
+    n_blocks = pass_blocks(*X.shape, means.shape[0])
     with _numba_thread_limit(n_threads, n_blocks):
         return kernel(
             X,
@@ -942,7 +949,7 @@ def fused_full_pass(
                 f"{sample_weight.shape}; pass one weight per row"
             )
     unrolled, shift, means, prec_chol = _kernel_inputs(X, shift, means, prec_chol)
-    n_blocks = n_blocks_for(n_samples, pass_work(*X.shape, means.shape[0]))
+    n_blocks = pass_blocks(*X.shape, means.shape[0])
     kernel = _fused_full_blocks if unrolled else _blocked_full_blocks
     with _numba_thread_limit(n_threads, n_blocks):
         lse_sum, nk, sx, sxx = kernel(
@@ -1397,7 +1404,7 @@ def compiled_iterations(
         -1; the caller redoes that iteration to raise the model's error.
     """
     X, shift, layout, sample_weight, weighted = data
-    n_blocks = n_blocks_for(X.shape[0], pass_work(*X.shape, len(weights)))
+    n_blocks = pass_blocks(*X.shape, len(weights))
     kernel_shift, n_padded = (
         (layout, X.shape[1]) if isinstance(layout, tuple) else (shift, layout)
     )

@@ -589,10 +589,10 @@ class Engine:
         restored it, 1.7 us of a 22 us pass."""
         if not self.use_numba(params):
             return nullcontext()
-        from ._em_numba import _numba_thread_limit, n_blocks_for
+        from ._em_numba import _numba_thread_limit, pass_blocks
 
-        work = pass_work(self.n_samples, self.n_features, len(params.weights))
-        return _numba_thread_limit(self.n_threads, n_blocks_for(self.n_samples, work))
+        n_blocks = pass_blocks(self.n_samples, self.n_features, len(params.weights))
+        return _numba_thread_limit(self.n_threads, n_blocks)
 
     # -- M-step ---------------------------------------------------------------
     def m_step(self, stats, centres):

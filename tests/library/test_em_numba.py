@@ -126,6 +126,8 @@ def test_row_blocks_depend_on_the_size_only():
         1, 1, 1, 2, 3, 64,
     ]  # fmt: skip
     assert blocks(1000, pass_work(1000, 2, 4)) == 2
+    assert _em_numba.pass_blocks(1000, 2, 4) == 2
+    assert _em_numba.pass_blocks(1000, 1, 1) == 1  # 2,000 multiply-adds
     assert blocks(300, NUMPY_MAX_WORK + 1) == 2
     assert blocks(255, 10**9) == 1
     assert blocks(20_000, pass_work(20_000, 64, 16)) == 4
