@@ -525,3 +525,60 @@ def test_peers_bench_runs_installed_peers_and_skips_missing_ones(tmp_path, monke
     assert "| emgmm | 1 |" in table and "| scikit-learn | 1 |" in table
     assert "| pomegranate | 1 | skipped: pomegranate not installed: pip" in table
     assert json.loads(js.read_text())["info"]["versions"].keys() == set(names)
+
+
+def test_peers_bench_without_default_fit(tmp_path):
+    """``--no-default-fit``: the same-start timings only, default cells n/a."""
+    from bench.peers.__main__ import main as peers
+
+    md = tmp_path / "peers.md"
+    _, rows = peers(
+        ["--sizes", "1e3x2x4", "--threads", "1", "--runs", "1", "--n-iter", "2"]
+        + ["--min-time", "0", "--peers", "emgmm", "--no-first-call"]
+        + ["--no-default-fit", "--output", str(md)]
+    )
+    (row,) = rows
+    assert row["status"] == "ok" and np.isfinite(row["s_per_iter"])
+    assert row["default_fit_s"] is None and row["default_loglik"] is None
+    assert row["default_status"] == "not run"
+    text = md.read_text()
+    assert "Default fit: not run (--no-default-fit)" in text
+    assert "| emgmm | 1 |" in text and text.rstrip().endswith("| not run | n/a | n/a |")
+
+
+def test_peers_report_keeps_timings_when_the_default_fit_fails():
+    """A failed default fit (oneDAL's start at 1,000 rows, d = 64) is named
+    in its cell; the same-start figures of the row stay.  A fit that ends at
+    another log-likelihood than emgmm's has its ratio marked."""
+    from bench.peers import report
+    from bench.peers.child import _attempt
+
+    def fail():
+        raise RuntimeError("No trial of internal EM start converges\nmore")
+
+    assert _attempt(fail) == (
+        None, "failed: RuntimeError: No trial of internal EM start converges",
+    )  # fmt: skip
+    assert _attempt(lambda: 3) == (3, None)
+    base = {"mode": "case", "n": 1000, "d": 64, "k": 16, "threads": 1}
+    base.update(status="ok", s_per_iter=0.002, same_loglik=-98.0)
+    rows = [{**base, "peer": "emgmm", "run": 1, "default_fit_s": 0.5}]
+    reason = "failed: RuntimeError: No trial of internal EM start converges"
+    rows += [
+        {**base, "peer": "oneDAL em_gmm", "run": 1, "default_status": reason},
+        {**base, "peer": "R mclust", "run": 1, "default_fit_s": 0.7},
+        {**base, "peer": "R mclust", "run": 2, "default_status": reason},
+        # ends elsewhere: not the same iterations, the ratio is marked
+        {**base, "peer": "Spark MLlib", "run": 1, "same_loglik": -124.0},
+    ]
+    table = report._table(
+        report.CASE_COLUMNS, report._grouped(report._with_ratios(rows), "case")[
+            (1000, 64, 16)
+        ],
+    )  # fmt: skip
+    lines = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()}
+    assert "| 0.002 | 1x |" in lines["oneDAL em_gmm"]
+    assert f"| {reason} |" in lines["oneDAL em_gmm"]
+    assert f"| 0.7 [1 of 2 runs: {reason}] |" in lines["R mclust"]
+    assert "| 1x (other end) |" in lines["Spark MLlib"]
+    assert "other end" not in lines["oneDAL em_gmm"] + lines["R mclust"]

@@ -98,6 +98,12 @@ def parser():
         "(default: 120)",
     )
     p.add_argument(
+        "--no-default-fit",
+        action="store_true",
+        help="time the same-start fits only, not each library's default fit "
+        "(oneDAL's default fit at d = 64 takes minutes from 1e5 rows)",
+    )
+    p.add_argument(
         "--no-first-call",
         action="store_true",
         help="skip the first-call part (import + first fit in a fresh process)",
@@ -190,6 +196,7 @@ def run(args, peers, on_row=None):
     rows, over_budget = [], {}
     missing = {name: PEERS[name].missing() for name in peers}
     base = {"n_iter": args.n_iter, "seed": args.seed, "min_time": args.min_time}
+    base["default_fit"] = not args.no_default_fit
     with tempfile.TemporaryDirectory(prefix="emgmm-peers-") as workdir:
         parts = [("first", FIRST_CALL_SIZE)] * (not args.no_first_call)
         parts += [("case", s) for s in args.sizes]
@@ -239,6 +246,7 @@ def info(args, peers):
         "runs": args.runs,
         "n_iter": args.n_iter,
         "min_time": args.min_time,
+        "default_fit": not args.no_default_fit,
         "budget": args.budget,
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }

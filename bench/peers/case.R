@@ -1,11 +1,12 @@
 # One case of bench.peers in R's mclust (model VVV: full covariances).
 #
 #   Rscript case.R MODE DATA.bin N D K INIT.txt N_ITER SEED MIN_TIME MAX_PAIRS
+#       DEFAULT_FIT
 #
 # MODE "case": a warm-up, then pairs of me() from the shared start for 1 and
 # for 1 + N_ITER EM iterations (tol 0: no early stop) until MIN_TIME seconds
-# are spent (at least one pair, at most MAX_PAIRS), then Mclust()'s default
-# fit with G = K; MODE "first": library(mclust) and one default fit, timed
+# are spent (at least one pair, at most MAX_PAIRS), then, if DEFAULT_FIT is
+# 1, Mclust()'s default fit with G = K; MODE "first": library(mclust) and one default fit, timed
 # from the script's start. DATA.bin holds N x D float64 values, row by row;
 # INIT.txt the start's weights, means (row by row) and covariances. Prints
 # "key value..." lines; memory is this process's peak resident set (VmHWM,
@@ -85,7 +86,11 @@ emit("same_long_s", longs)
 emit("short_n_iter", attr(short$value, "info")[1])
 emit("same_n_iter", attr(long$value, "info")[1])
 emit_fit("same", long$value$parameters)
-invisible(gc())
-default <- elapsed(Mclust(X, G = k, modelNames = "VVV", verbose = FALSE))
-emit("default_s", default$seconds)
-emit_fit("default", default$value$parameters)
+why <- attr(long$value, "WARNING")  # me()'s reason for NA parameters
+if (!is.null(why)) cat("same_warning", gsub("\n", " ", why), "\n")
+if (as.integer(args[11]) == 1) {
+  invisible(gc())
+  default <- elapsed(Mclust(X, G = k, modelNames = "VVV", verbose = FALSE))
+  emit("default_s", default$seconds)
+  emit_fit("default", default$value$parameters)
+}

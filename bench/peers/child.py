@@ -3,7 +3,8 @@
     python -m bench.peers.child SPEC.json
 
 ``SPEC.json`` says ``mode`` (``"case"`` or ``"first"``), ``peer``,
-``threads``, the size ``n, d, k``, ``n_iter``, ``seed`` and the files the
+``threads``, the size ``n, d, k``, ``n_iter``, ``seed``, ``default_fit``
+(false: no default fit) and the files the
 parent wrote (``data``: the ``.npy`` of :func:`bench.engine.cases.make_data`,
 ``data_bin``: the same values raw for R, ``init``: the start's ``.npz``).
 The process prints one JSON line of measurements:
@@ -18,7 +19,9 @@ The process prints one JSON line of measurements:
   probe's garbage collection and ``malloc_trim``).  Peak extra memory of the
   long fit,
   the mean log-likelihood per sample of its result and of the peer's
-  default fit, and the default fit's wall time.
+  default fit, and the default fit's wall time (``None``, and
+  ``default_status`` says why, where the default fit was not run or
+  failed).
 * ``first``: importing the peer and its first default fit of a small table
   (``first_call_s``, from before the import; numpy is already imported).
 
@@ -183,18 +186,32 @@ def _scores(X, result):
     return mean_log_likelihood(X, weights, means, covs), n_iter
 
 
+def _attempt(fit, *args):
+    """``(fit(*args), None)``, or ``(None, reason)`` if the peer raised."""
+    try:
+        return fit(*args), None
+    except Exception as err:  # the peer's own failure: its row says why
+        reason = f"{type(err).__name__}: {err}".strip().splitlines()[0]
+        return None, f"failed: {reason[:160]}"
+
+
 def measure(peer, spec):
     """The ``case`` mode for a Python peer (see the module docstring)."""
     X = np.load(spec["data"])
     with np.load(spec["init"]) as f:
         init = {key: f[key] for key in f.files}
     n_iter = spec["n_iter"]
+    # a default fit that fails (oneDAL's start at 1,000 rows, d = 64) leaves
+    # the same-start figures: the row says why in ``default_status``
+    default_status = None if spec.get("default_fit", True) else "not run"
     peer.same_start(X, init, 1)  # warm-up: compilation, caches
     if peer.compiles_per_call:
         peer.same_start(X, init, 1 + n_iter)
-        peer.default_fit(X, spec["k"], spec["seed"])
-    else:  # loads what the default fit alone uses (k-means kernels, JIT)
-        peer.default_fit(X[: max(WARM_UP_ROWS, 10 * spec["k"])], spec["k"], 0)
+        if default_status is None:
+            _, default_status = _attempt(peer.default_fit, X, spec["k"], spec["seed"])
+    elif default_status is None:  # loads what the default fit alone uses
+        warm = X[: max(WARM_UP_ROWS, 10 * spec["k"])]
+        _, default_status = _attempt(peer.default_fit, warm, spec["k"], 0)
     shorts, longs, peak, spent = [], [], 0.0, 0.0
     while not longs or (spent < spec["min_time"] and len(longs) < MAX_PAIRS):
         # the short fit under the probe too: it returns free memory to the
@@ -210,24 +227,33 @@ def measure(peer, spec):
     loglik, done = _scores(X, result)
     n_short = 1 if short[3] is None else short[3]
     n_long = 1 + n_iter if done is None else done
-    t_default, default = _timed(peer.default_fit, X, spec["k"], spec["seed"])
-    default_loglik, default_iter = _scores(X, default)
-    return {
+    out = {
         **_per_iteration(shorts, longs, n_short, n_long),
         "same_n_iter": done,
         "same_loglik": loglik,
         "peak_mib": peak / 2**20,
-        "default_fit_s": t_default,
-        "default_n_iter": default_iter,
-        "default_loglik": default_loglik,
+        **dict.fromkeys(("default_fit_s", "default_n_iter", "default_loglik")),
     }
+    if default_status is None:
+        timed, default_status = _attempt(
+            _timed, peer.default_fit, X, spec["k"], spec["seed"]
+        )
+    if default_status is None:
+        out["default_fit_s"], default = timed
+        out["default_loglik"], out["default_n_iter"] = _scores(X, default)
+    out["default_status"] = default_status
+    return out
 
 
 def _r_values(stdout):
+    """``key value...`` lines: arrays (R's NA as NaN); ``*_warning`` text."""
     values = {}
     for line in stdout.splitlines():
-        key, *numbers = line.split()
-        values[key] = np.array([float(v) for v in numbers])
+        key, *words = line.split()
+        if key.endswith("_warning"):
+            values[key] = " ".join(words)
+        else:
+            values[key] = np.array([np.nan if v == "NA" else float(v) for v in words])
     return values
 
 
@@ -271,10 +297,19 @@ def measure_mclust(spec):
         str(spec["seed"]),
         str(spec["min_time"]),
         str(MAX_PAIRS),
+        str(int(spec.get("default_fit", True))),
     )
     X = np.load(spec["data"])
-    loglik, _ = _scores(X, _r_fit(v, "same", k, d))
-    default_loglik, _ = _scores(X, _r_fit(v, "default", k, d))
+    same = _r_fit(v, "same", k, d)
+    if not all(np.isfinite(a).all() for a in same[:3]):
+        # me() has no reg_covar: a component with fewer rows than d + 1 has
+        # a singular covariance (1,000 rows, d = 64, K = 16)
+        why = v.get("same_warning", "no warning")
+        raise RuntimeError(f"mclust's me() returned NA parameters: {why}")
+    loglik, _ = _scores(X, same)
+    default_loglik = None
+    if "default_s" in v:
+        default_loglik, _ = _scores(X, _r_fit(v, "default", k, d))
     # mclust reports -iterations when it stopped at its limit
     n_short, n_long = (abs(int(v[k][0])) for k in ("short_n_iter", "same_n_iter"))
     return {
@@ -284,7 +319,8 @@ def measure_mclust(spec):
         "same_n_iter": n_long,
         "same_loglik": loglik,
         "peak_mib": float(v["same_peak_bytes"][0]) / 2**20,
-        "default_fit_s": float(v["default_s"][0]),
+        "default_fit_s": float(v["default_s"][0]) if "default_s" in v else None,
+        "default_status": None if "default_s" in v else "not run",
         "default_n_iter": None,
         "default_loglik": default_loglik,
     }

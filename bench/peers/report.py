@@ -71,20 +71,31 @@ def _cell(key, values):
     return spread(key, finite)
 
 
+SAME_END_RTOL = 1e-6
+"""A peer's same-start fit ends where emgmm's does if their log-likelihoods
+per sample agree to this (relative); else its iterations are not emgmm's."""
+
+
 def _with_ratios(rows):
-    """Rows with ``em_s_per_iter`` and, per run, ``times_emgmm``."""
+    """Rows with ``em_s_per_iter`` and, per run, ``times_emgmm`` and
+    ``other_end`` (the same-start fit ended at another log-likelihood than
+    emgmm's: it did not run the same iterations)."""
     emgmm = {
-        (r["n"], r["d"], r["k"], r["threads"], r["run"]): r.get("s_per_iter")
+        (r["n"], r["d"], r["k"], r["threads"], r["run"]): r
         for r in rows
         if r["peer"] == "emgmm" and r["mode"] == "case" and r["status"] == "ok"
     }
     out = []
     for r in rows:
         r = {_RENAME.get(k, k): v for k, v in r.items()}
-        ref = emgmm.get((r["n"], r["d"], r["k"], r["threads"], r["run"]))
+        ref = emgmm.get((r["n"], r["d"], r["k"], r["threads"], r["run"]), {})
         mine = r.get("em_s_per_iter")
-        if r["mode"] == "case" and ref and mine is not None and ref > 0:
-            r["times_emgmm"] = mine / ref
+        if r["mode"] == "case" and ref.get("s_per_iter") and mine is not None:
+            r["times_emgmm"] = mine / ref["s_per_iter"]
+            end, theirs = ref["same_loglik"], r.get("same_loglik")
+            r["other_end"] = not (
+                theirs is not None and abs(theirs - end) <= SAME_END_RTOL * abs(end)
+            )
         out.append(r)
     return out
 
@@ -101,11 +112,26 @@ def _table(columns, groups):
         else:
             for key, _ in columns[2:]:
                 cells.append(_cell(key, [r.get(key) for r in ok]))
+                if key == "default_fit_s":
+                    cells[-1] = _with_status(cells[-1], ok, "default_status")
+                if key == "times_emgmm" and any(r.get("other_end") for r in ok):
+                    cells[-1] += " (other end)"
             if len(ok) < len(runs):
                 bad = [r["status"] for r in runs if r["status"] != "ok"]
                 cells[2] += f" [{len(bad)} of {len(runs)} runs: {bad[0]}]"
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _with_status(cell, runs, key):
+    """``cell``, or the runs' ``key`` (why the value is missing) in its place
+    or, where only some runs miss it, after it."""
+    why = [r[key] for r in runs if r.get(key)]
+    if not why:
+        return cell
+    if len(why) == len(runs):
+        return "; ".join(dict.fromkeys(why))
+    return f"{cell} [{len(why)} of {len(runs)} runs: {why[0]}]"
 
 
 def _grouped(rows, mode):
@@ -150,12 +176,18 @@ def format_header(info):
         "costs besides its iterations, plus one iteration)",
         "Default fit: each library's own defaults with K components (full "
         "covariance), timed once in the same process after the same-start "
-        "fits and a warm-up default fit on 2000 rows",
+        "fits and a warm-up default fit on 2000 rows"
+        if info.get("default_fit", True)
+        else "Default fit: not run (--no-default-fit)",
         "Peak MiB: resident memory of the peer's process and its children "
         "(Spark's JVM, R) during the long same-start fit: VmHWM after, reset "
         "through /proc/<pid>/clear_refs, minus VmRSS before",
         "log-lik/sample: the mean log-likelihood of the fitted parameters, "
         "computed by the same NumPy code for every peer",
+        "(other end): the peer's same-start fit ended at another "
+        f"log-likelihood than emgmm's (relative difference above "
+        f"{SAME_END_RTOL:g}), so it did not run the same iterations and its "
+        "× emgmm compares other work",
         f"Budget: a process is stopped after {info['budget']:g} s and the peer's "
         "larger sizes are skipped",
         HOST_SENTENCE,
@@ -190,8 +222,10 @@ def progress_line(row):
         return text + row["status"]
     if row["mode"] == "first":
         return text + f"first call {row['first_call_s']:.2f} s"
+    default = row.get("default_fit_s")
+    default = row.get("default_status") if default is None else f"{default:.3g} s"
     return text + (
-        f"{row['s_per_iter']:.3g} s/iter, default fit {row['default_fit_s']:.3g} s, "
+        f"{row['s_per_iter']:.3g} s/iter, default fit {default}, "
         f"log-lik {row['same_loglik']:.6f}"
     )
 
