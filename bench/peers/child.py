@@ -36,6 +36,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -302,8 +303,9 @@ def measure_mclust(spec):
     X = np.load(spec["data"])
     same = _r_fit(v, "same", k, d)
     if not all(np.isfinite(a).all() for a in same[:3]):
-        # me() has no reg_covar: a component with fewer rows than d + 1 has
-        # a singular covariance (1,000 rows, d = 64, K = 16)
+        # me() adds nothing to the covariances' diagonals: at (1e3, 64, 16)
+        # a component has about 62 rows, fewer than d + 1 = 65, and its
+        # covariance is singular (me()'s warning: "singular covariance")
         why = v.get("same_warning", "no warning")
         raise RuntimeError(f"mclust's me() returned NA parameters: {why}")
     loglik, _ = _scores(X, same)
@@ -336,7 +338,22 @@ def first_call(peer, spec):
 
 
 def main(argv=None):
-    """Run the spec in ``argv[0]`` and print the result as one JSON line."""
+    """Run the spec in ``argv[0]`` and print the result as one JSON line.
+
+    A peer's error ends the process with its traceback on stderr, then the
+    error on one line (the parent reports that line: oneDAL's messages run
+    over several).
+    """
+    try:
+        result = _run(argv)
+    except Exception as err:
+        traceback.print_exc()
+        print(f"{type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps(result), flush=True)
+
+
+def _run(argv):
     from bench.peers.adapters import PEERS
 
     argv = sys.argv[1:] if argv is None else argv
@@ -363,7 +380,7 @@ def main(argv=None):
             result = measure(peer, spec)
         finally:
             peer.close()
-    print(json.dumps(result), flush=True)
+    return result
 
 
 if __name__ == "__main__":
