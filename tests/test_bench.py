@@ -557,7 +557,7 @@ def test_peers_report_keeps_timings_when_the_default_fit_fails():
         raise RuntimeError("No trial of internal EM start converges\nmore")
 
     assert _attempt(fail) == (
-        None, "failed: RuntimeError: No trial of internal EM start converges",
+        None, "failed: RuntimeError: No trial of internal EM start converges more",
     )  # fmt: skip
     assert _attempt(lambda: 3) == (3, None)
     base = {"mode": "case", "n": 1000, "d": 64, "k": 16, "threads": 1}

@@ -6,8 +6,8 @@
 # MODE "case": a warm-up, then pairs of me() from the shared start for 1 and
 # for 1 + N_ITER EM iterations (tol 0: no early stop) until MIN_TIME seconds
 # are spent (at least one pair, at most MAX_PAIRS), then, if DEFAULT_FIT is
-# 1, Mclust()'s default fit with G = K; MODE "first": library(mclust) and one default fit, timed
-# from the script's start. DATA.bin holds N x D float64 values, row by row;
+# 1, Mclust()'s default fit with G = K; MODE "first": library(mclust) and
+# one default fit, timed from the script's start. DATA.bin holds N x D float64 values, row by row;
 # INIT.txt the start's weights, means (row by row) and covariances. Prints
 # "key value..." lines; memory is this process's peak resident set (VmHWM,
 # reset through /proc/self/clear_refs) minus its resident set before the fit.

@@ -187,13 +187,17 @@ def _scores(X, result):
     return mean_log_likelihood(X, weights, means, covs), n_iter
 
 
+def _one_line(err):
+    """``err`` on one line (oneDAL's messages run over several)."""
+    return f"{type(err).__name__}: {' '.join(str(err).split())}"
+
+
 def _attempt(fit, *args):
     """``(fit(*args), None)``, or ``(None, reason)`` if the peer raised."""
     try:
         return fit(*args), None
     except Exception as err:  # the peer's own failure: its row says why
-        reason = f"{type(err).__name__}: {err}".strip().splitlines()[0]
-        return None, f"failed: {reason[:160]}"
+        return None, f"failed: {_one_line(err)[:160]}"
 
 
 def measure(peer, spec):
@@ -341,14 +345,13 @@ def main(argv=None):
     """Run the spec in ``argv[0]`` and print the result as one JSON line.
 
     A peer's error ends the process with its traceback on stderr, then the
-    error on one line (the parent reports that line: oneDAL's messages run
-    over several).
+    error on one line, which the parent reports.
     """
     try:
         result = _run(argv)
     except Exception as err:
         traceback.print_exc()
-        print(f"{type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
+        print(_one_line(err), file=sys.stderr)
         sys.exit(1)
     print(json.dumps(result), flush=True)
 
