@@ -140,9 +140,11 @@ def test_markdown_report_header_and_printed_ratios(quick):
         sk, em = row[col["sklearn s/iter"]], row[col["emgmm s/iter"]]
         if "n/a" in sk + em:
             continue
-        # the speed-up is the ratio of the printed medians (3 digits, 1 decimal)
+        # the speed-up is the ratio of the medians, printed to 1 decimal
+        # (off by up to 0.05); the medians are printed to 3 digits, so their
+        # ratio is off by up to 1 % (5.0 against 5.06 printed, CI 2026-12-07)
         ratio = _first(sk) / _first(em)
-        assert _first(row[col["speed-up"]]) == pytest.approx(ratio, rel=0.01, abs=0.06)
+        assert abs(_first(row[col["speed-up"]]) - ratio) <= 0.05 + 0.01 * ratio
     for title in ("other", "float32", "default-fit"):
         assert len(_table(text, report._TITLES[title])) > 1
 
