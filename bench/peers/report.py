@@ -105,33 +105,33 @@ def _table(columns, groups):
     lines.append("|:---|" + "---:|" * (len(columns) - 1))
     for runs in groups:
         ok = [r for r in runs if r["status"] == "ok"]
+        failed = [None if r["status"] == "ok" else r["status"] for r in runs]
         cells = [runs[0]["peer"], str(runs[0]["threads"])]
         if not ok:
-            reason = "; ".join(dict.fromkeys(r["status"] for r in runs))
-            cells += [reason] + [""] * (len(columns) - 3)
+            cells += [_with_reasons("", failed)] + [""] * (len(columns) - 3)
         else:
             for key, _ in columns[2:]:
                 cells.append(_cell(key, [r.get(key) for r in ok]))
                 if key == "default_fit_s":
-                    cells[-1] = _with_status(cells[-1], ok, "default_status")
+                    default = [r.get("default_status") for r in ok]
+                    cells[-1] = _with_reasons(cells[-1], default)
                 if key == "times_emgmm" and any(r.get("other_end") for r in ok):
                     cells[-1] += " (other end)"
-            if len(ok) < len(runs):
-                bad = [r["status"] for r in runs if r["status"] != "ok"]
-                cells[2] += f" [{len(bad)} of {len(runs)} runs: {bad[0]}]"
+            cells[2] = _with_reasons(cells[2], failed)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _with_status(cell, runs, key):
-    """``cell``, or the runs' ``key`` (why the value is missing) in its place
-    or, where only some runs miss it, after it."""
-    why = [r[key] for r in runs if r.get(key)]
+def _with_reasons(cell, reasons):
+    """``cell`` and the runs' ``reasons`` (why a run has no value; None where
+    it has one): every run's in its place, or the count and the first after
+    it where only some runs have one."""
+    why = [w for w in reasons if w]
     if not why:
         return cell
-    if len(why) == len(runs):
+    if len(why) == len(reasons):
         return "; ".join(dict.fromkeys(why))
-    return f"{cell} [{len(why)} of {len(runs)} runs: {why[0]}]"
+    return f"{cell} [{len(why)} of {len(reasons)} runs: {why[0]}]"
 
 
 def _grouped(rows, mode):
