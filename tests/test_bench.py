@@ -584,3 +584,42 @@ def test_peers_report_keeps_timings_when_the_default_fit_fails():
     assert f"| 0.7 [1 of 2 runs: {reason}] |" in lines["R mclust"]
     assert "| 1x (other end) |" in lines["Spark MLlib"]
     assert "other end" not in lines["oneDAL em_gmm"] + lines["R mclust"]
+
+
+def test_peers_child_times_the_default_fit_before_any_scoring(tmp_path, monkeypatch):
+    """The scores' products wake OpenBLAS's threads, which spin on the cores
+    a fit then needs: no scoring may come between the same-start fits and
+    the timed default fit (emgmm's default fit at (1e5, 16, 8) on 2 threads
+    took 118-120 ms right after a score, 67-70 ms after a pause)."""
+    from bench.peers import child
+
+    calls = []
+
+    class Recorder:
+        compiles_per_call = False
+
+        def same_start(self, X, init, n_iter):
+            calls.append("same")
+            return init["weights"], init["means"], init["covariances"], n_iter
+
+        def default_fit(self, X, n_components, seed):
+            calls.append("default")
+            return self.same_start(X, init, 2)[:3] + (2,)
+
+    def score(X, weights, means, covs):
+        calls.append("score")
+        return -1.0
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 2))
+    init = {"weights": np.ones(2) / 2, "means": X[:2], "covariances": np.ones(2)}
+    np.save(tmp_path / "X.npy", X)
+    np.savez(tmp_path / "init.npz", **init)
+    monkeypatch.setattr(child, "mean_log_likelihood", score)
+    spec = {"data": str(tmp_path / "X.npy"), "init": str(tmp_path / "init.npz")}
+    spec.update(n_iter=2, k=2, seed=0, min_time=0)
+    out = child.measure(Recorder(), spec)
+    timed = len(calls) - 1 - calls[::-1].index("default")  # the last default fit
+    assert "score" not in calls[:timed] and calls.count("score") == 2
+    assert out["default_loglik"] == out["same_loglik"] == -1.0
+    assert out["default_status"] is None and out["default_fit_s"] >= 0
