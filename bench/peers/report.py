@@ -176,7 +176,8 @@ def format_header(info):
         "costs besides its iterations, plus one iteration)",
         "Default fit: each library's own defaults with K components (full "
         "covariance), timed once in the same process after the same-start "
-        "fits and a warm-up default fit on 2000 rows"
+        "fits and a warm-up default fit on 2000 rows, before any fit is "
+        "scored (the scores' BLAS threads spin on the cores for 0.1 s after)"
         if info.get("default_fit", True)
         else "Default fit: not run (--no-default-fit)",
         "Peak MiB: resident memory of the peer's process and its children "
