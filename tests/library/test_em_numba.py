@@ -420,3 +420,35 @@ def test_fit_in_segments_equals_fit_in_one_call(monkeypatch):
         assert np.array_equal(getattr(parts, name), getattr(whole, name))
     for key, value in whole.history_.items():
         assert np.array_equal(parts.history_[key], value)
+
+
+def test_wide_vectors_asks_llvm_for_512_bit_vectors():
+    """:func:`_em_numba._wide_vectors` marks the function that calls it with
+    LLVM's ``prefer-vector-width`` attribute; where the CPU has AVX-512 its
+    loop is vectorised with 512-bit (zmm) registers, which LLVM does not use
+    unasked on Intel CPUs."""
+    import llvmlite.binding as llvm
+    from numba import njit
+
+    @njit(fastmath={"contract"})
+    def wide(a, b, out):
+        _em_numba._wide_vectors()
+        for i in range(a.shape[0]):
+            out[i] += a[i] * b[i]
+
+    a = np.arange(100.0)
+    out = np.ones(100)
+    wide(a, a, out)
+    np.testing.assert_array_equal(out, 1.0 + a * a)
+    (ir,) = wide.inspect_llvm().values()
+    assert '"prefer-vector-width"="512"' in ir
+    if llvm.get_host_cpu_features().get("avx512f", False):
+        (asm,) = wide.inspect_asm().values()
+        assert "zmm" in asm
+
+
+def test_aligned_zeros_start_on_a_cache_line():
+    for n_rows, n_cols in [(1, 128), (3, 128), (64, 128), (5, 7)]:
+        a = _em_numba._aligned_zeros(n_rows, n_cols)
+        assert a.shape == (n_rows, n_cols) and a.flags.c_contiguous
+        assert a.ctypes.data % 64 == 0 and not a.any()
