@@ -18,8 +18,9 @@ tuning), and numba can ask only for a whole process
 themselves (:func:`_wide_vectors`), and a tile's scratch
 starts on a 64-byte boundary (:func:`_aligned_zeros`: a 512-bit load that
 straddles two cache lines costs two).  Measured on the Intel Xeon host, one
-thread, seconds per iteration, median of 3-9 pairs of fits, three processes
-or more: (1e5, 64, 16) 0.337-0.359 against 0.386-0.402; on two threads
+thread unless said, seconds per iteration (median of 3-9 pairs of fits in a
+process), new against old code in alternating processes, two or three of
+each: (1e5, 64, 16) 0.337-0.359 against 0.386-0.402; on two threads
 0.177-0.182 against 0.202-0.215; (1e5, 16, 8) 15.8 against 18.2-18.5 ms;
 (1e5, 6, 8) on two threads 2.7-3.0 against 3.5-3.7 ms.  The unrolled
 kernel's own functions stay 256 bits wide (with 512, (1e6, 2, 4) took
